@@ -6,6 +6,14 @@ from pathlib import Path
 
 import pytest
 
+# Keep generated corpora and caches out of the user's home during tests.
+if "EMOBENCH_CACHE" not in os.environ:
+    import tempfile
+
+    os.environ["EMOBENCH_CACHE"] = tempfile.mkdtemp(prefix="emobench-test-cache-")
+os.environ.setdefault("OMP_NUM_THREADS", "2")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
 
 @pytest.fixture(scope="session")
 def real_data() -> Path:
