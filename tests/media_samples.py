@@ -51,11 +51,13 @@ def _write_audio(out, stream, samples: np.ndarray, rate: int, fmt: str) -> None:
 
 
 def write_video(path: Path, seconds: float = 1.0, fps: int = 25, size: tuple[int, int] = (64, 48),
-                audio: bool = True, video: bool = True, rate: int = 48000) -> Path:
-    """An .mp4 (H.264 video, AAC audio at ``rate``) or .avi (MPEG-4 video); the frame index is
-    drawn as a bright bar position so tests can tell frames apart."""
+                audio: bool = True, video: bool = True, rate: int = 48000,
+                frames: int | None = None) -> Path:
+    """An .mp4/.mkv (H.264 video, AAC audio at ``rate``) or .avi (MPEG-4 video); the frame index
+    is drawn as a bright bar position so tests can tell frames apart. ``frames=0`` leaves the
+    video stream empty (.avi/.mkv keep such a stream; .mp4 drops it)."""
     width, height = size
-    n = int(seconds * fps)
+    n = int(seconds * fps) if frames is None else frames
     with av.open(str(path), "w") as out:
         # every stream must exist before the first packet is muxed
         if video:

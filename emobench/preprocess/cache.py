@@ -41,6 +41,8 @@ class StageOutput:
     data: np.ndarray
     skipped: list[Rejected] = field(default_factory=list)
     names: list[str] | None = None
+    computed: int = 0       # clips processed by this call (the rest came from the cache)
+    seconds: float = 0.0    # wall time spent processing them
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -234,6 +236,7 @@ def run_stage(clips: list[Clip], fn: Callable[[Clip], Any], cache: StageCache, *
             reasons[i] = old
     runner = (_map_processes(todo, clips, fn, cache, jobs) if jobs > 1 and len(todo) > 1
               else ((i, _work(fn, cache, clips[i])) for i in todo))
+    start = time.perf_counter()
     with tqdm(total=len(clips), initial=len(clips) - len(todo), desc=desc or cache.stage,
               unit="clip", disable=not progress, dynamic_ncols=True) as bar:
         for i, reason in runner:
@@ -241,7 +244,9 @@ def run_stage(clips: list[Clip], fn: Callable[[Clip], Any], cache: StageCache, *
                 reasons[i] = reason
                 cache.record_skips([(clips[i], reason)])
             bar.update()
-    return _collect(clips, reasons, fn, cache, names, key)
+    out = _collect(clips, reasons, fn, cache, names, key)
+    out.computed, out.seconds = len(todo), time.perf_counter() - start
+    return out
 
 
 def _collect(clips, reasons, fn, cache, names, key) -> StageOutput:
