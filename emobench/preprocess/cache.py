@@ -263,5 +263,8 @@ def _collect(clips, reasons, fn, cache, names, key) -> StageOutput:
             continue
         ids.append(clip.clip_id)
         rows.append(arrays[key])
+    shapes = sorted({r.shape for r in rows})
+    if len(shapes) > 1:
+        raise ValueError(f"{cache.stage}: clips gave arrays of different shapes {shapes[:3]}")
     data = np.stack(rows) if rows else np.empty((0,), np.float32)
     return StageOutput(cache.stage, dict(cache.params), ids, data, skipped, names)
