@@ -42,6 +42,32 @@ def data_info(root: Path, dataset: str, include_calm: bool) -> None:
     click.echo(describe(scan))
 
 
+@data.command("synth")
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write the corpus into (Actor_XX/ folders and corpus.json).")
+@click.option("--actors", default=6, show_default=True, help="Number of actors (1-24).")
+@click.option("--seed", default=0, show_default=True, help="Random seed.")
+@click.option("--width", default=1280, show_default=True, help="Video width, pixels.")
+@click.option("--height", default=720, show_default=True, help="Video height, pixels.")
+@click.option("--duration", default=2.0, show_default=True, help="Clip length, seconds.")
+@click.option("--fps", default=30, show_default=True, help="Video frame rate.")
+@click.option("--jobs", "-j", default=1, show_default=True, help="Worker processes.")
+@click.option("--no-progress", is_flag=True, help="No progress bar.")
+def data_synth(out: Path, actors: int, seed: int, width: int, height: int, duration: float,
+               fps: int, jobs: int, no_progress: bool) -> None:
+    """Generate the synthetic corpus in RAVDESS's layout (.mp4 + .wav per clip)."""
+    from emobench.datasets.synth import generate_corpus
+
+    try:
+        root = generate_corpus(out, actors=actors, seed=seed, width=width, height=height,
+                               duration=duration, fps=fps, jobs=jobs, progress=not no_progress)
+    except ValueError as err:
+        raise EmobenchError(str(err)) from None
+    mp4 = len(list(root.glob("Actor_*/*.mp4")))
+    wav = len(list(root.glob("Actor_*/*.wav")))
+    click.echo(f"{root}: {mp4} .mp4 + {wav} .wav files, parameters in {root / 'corpus.json'}")
+
+
 def _csv(value: str) -> tuple[str, ...]:
     return tuple(v.strip() for v in value.split(",") if v.strip())
 
