@@ -11,7 +11,7 @@ import pytest
 from emobench.datasets.clip import Clip
 from emobench.preprocess import FEATURE_SETS, run_preprocess
 from emobench.preprocess.audio import audio_features
-from emobench.preprocess.opensmile_sets import extract, feature_names
+from emobench.preprocess.opensmile_sets import extract, feature_names, import_opensmile
 from emobench.preprocess.scaling import fit_scaler, scale_split
 from media_samples import truncated_copy, voice, write_video, write_wav
 
@@ -44,14 +44,30 @@ def test_emobase2010_describes_the_clip():
 
 
 def test_emobase2010_is_not_the_packaged_is10_set():
-    import opensmile
-
+    opensmile = import_opensmile()
     is10 = opensmile.Smile(opensmile.FeatureSet.IS10, opensmile.FeatureLevel.Functionals)
     signal = voice(1.0, 16000)
     theirs = is10.process_signal(signal, 16000).to_numpy().reshape(-1)
     ours = extract(signal, "emobase2010")
     assert list(is10.feature_names) != feature_names("emobase2010") or \
         not np.allclose(ours, theirs, rtol=1e-4)
+
+
+def test_opensmile_works_after_tensorflow_in_one_process():
+    """openSMILE's native library used to corrupt the heap when TensorFlow was loaded first."""
+    import subprocess
+    import sys
+
+    code = ("import tensorflow\n"
+            "import numpy as np\n"
+            "from emobench.preprocess.opensmile_sets import FEATURE_SETS, extract\n"
+            "x = (0.1 * np.random.default_rng(0).standard_normal(16000)).astype('float32')\n"
+            "for name in FEATURE_SETS:\n"
+            "    assert extract(x, name).shape == (FEATURE_SETS[name],)\n"
+            "print('ok')\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-1500:]
 
 
 def test_too_short_audio_and_unknown_sets_are_errors():

@@ -11,12 +11,12 @@ from emobench.datasets.clip import Clip
 from emobench.preprocess.cache import StageCache, StageOutput, run_stage
 from emobench.preprocess.media import MediaError, load_audio
 from emobench.preprocess.opensmile_sets import (FEATURE_SETS, SAMPLE_RATE, config_digest,
-                                                extract, feature_names)
+                                                extract, feature_names, import_opensmile)
 
 
 def audio_stage_params(feature_set: str) -> dict:
     """Everything that determines a clip's features (the cache key)."""
-    import opensmile
+    opensmile = import_opensmile()
     if feature_set not in FEATURE_SETS:
         raise ValueError(f"unknown openSMILE feature set {feature_set!r}; choose from "
                          f"{', '.join(FEATURE_SETS)}")

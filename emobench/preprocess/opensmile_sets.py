@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import warnings
 from pathlib import Path
 
@@ -20,6 +21,37 @@ SAMPLE_RATE = 16000
 CONFIG_DIR = Path(__file__).parent / "configs"
 
 
+def import_opensmile():
+    """``import opensmile``, with its native library bound to its own symbols first.
+
+    openSMILE's libSMILEapi.so corrupts the heap ("malloc(): corrupted top size") when it is
+    loaded after TensorFlow into the same process, because its C++ runtime symbols then resolve
+    into TensorFlow's libraries. Loading it once with RTLD_DEEPBIND before the package does makes
+    it prefer its own symbols; the package's own load then reuses that handle.
+    """
+    import sys
+
+    if "opensmile" not in sys.modules and hasattr(os, "RTLD_DEEPBIND"):
+        import ctypes
+        import importlib.util
+        import platform
+
+        spec = importlib.util.find_spec("opensmile")
+        arch = {"x86_64": ("x86_64", "x64"), "aarch64": ("aarch64", "arm64")}.get(
+            platform.machine(), ())
+        bins = Path(spec.origin).parent / "core" / "bin" if spec and spec.origin else None
+        for lib in sorted(bins.glob("*linux*/libSMILEapi.so")) if bins else ():
+            if any(a in lib.parent.name for a in arch):
+                try:
+                    ctypes.CDLL(str(lib), mode=os.RTLD_DEEPBIND | os.RTLD_NOW)
+                except OSError:
+                    pass  # the package's own load will report it
+                break
+    import opensmile
+
+    return opensmile
+
+
 def _check(name: str) -> None:
     if name not in FEATURE_SETS:
         raise ValueError(f"unknown openSMILE feature set {name!r}; choose from "
@@ -30,7 +62,7 @@ def config_path(name: str) -> Path:
     """The .conf file that defines feature set ``name``."""
     _check(name)
     if name == "emobase":
-        import opensmile
+        opensmile = import_opensmile()
         return Path(opensmile.Smile(opensmile.FeatureSet.emobase).config_path)
     return CONFIG_DIR / f"{name}.conf"
 
@@ -39,7 +71,7 @@ def config_path(name: str) -> Path:
 def config_digest(name: str) -> str:
     """Hash of the set's config and the openSMILE version: part of the cache key, so editing a
     config or upgrading openSMILE recomputes the features."""
-    import opensmile
+    opensmile = import_opensmile()
     blob = config_path(name).read_bytes() + opensmile.__version__.encode()
     return hashlib.sha256(blob).hexdigest()[:16]
 
@@ -47,7 +79,7 @@ def config_digest(name: str) -> str:
 @functools.lru_cache(maxsize=None)
 def smile(name: str):
     """An ``opensmile.Smile`` computing the functionals of ``name`` (one per process)."""
-    import opensmile
+    opensmile = import_opensmile()
     _check(name)
     feature_set = opensmile.FeatureSet.emobase if name == "emobase" else str(config_path(name))
     return opensmile.Smile(feature_set=feature_set,
