@@ -118,5 +118,72 @@ def preprocess_cmd(dataset: str, data_root: Path | None, stages: str, feature_se
     click.echo(describe_outputs(outputs))
 
 
+@main.command("run")
+@click.option("--suite", default="all", show_default=True,
+              help="audio, video, flow, fusion or all (comma-separated for several).")
+@click.option("--dataset", default="synth", show_default=True,
+              help="ravdess or synth (the generated corpus).")
+@click.option("--data-root", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="The dataset's folder (synth: the default generated corpus when omitted).")
+@click.option("--epochs", default=10, show_default=True, help="Maximum epochs (Keras models).")
+@click.option("--folds", type=int, default=None,
+              help="Folds by speaker [default: 6 for RAVDESS, 3 otherwise]; 1 = one hold-out.")
+@click.option("--seed", default=0, show_default=True, help="Random seed (weights, shuffling).")
+@click.option("--protocol", default="speaker-independent", show_default=True,
+              type=click.Choice(["speaker-independent", "speaker-dependent"]))
+@click.option("--models", default=None, help="Comma-separated subset of the suite's models.")
+@click.option("--feature-sets", default=None,
+              help="Comma-separated openSMILE sets for the audio suite [default: all three].")
+@click.option("--frames", default=8, show_default=True, help="Face crops sampled per clip.")
+@click.option("--size", default=48, show_default=True, help="Side of the face crops, pixels.")
+@click.option("--detector", default="haar", show_default=True, help="Face detector.")
+@click.option("--flow-method", default="dis", show_default=True, help="dis or tvl1.")
+@click.option("--batch-size", default=8, show_default=True, help="Batch size (Keras models).")
+@click.option("--learning-rate", default=1e-3, show_default=True, help="RMSprop learning rate.")
+@click.option("--patience", default=5, show_default=True,
+              help="EarlyStopping patience in epochs (0: off).")
+@click.option("--include-calm", is_flag=True, help="Keep RAVDESS's calm as an 8th class.")
+@click.option("--rml-root", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="RML clips for the cross-dataset column [default: $EMOBENCH_DATA/rml-sample].")
+@click.option("--run-dir", default="emobench-runs", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Where results.sqlite, models and logs go.")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Preprocessing cache (default: $EMOBENCH_CACHE/features).")
+@click.option("--jobs", "-j", default=None, type=int,
+              help="Preprocessing worker processes [default: CPU count, at most 8].")
+@click.option("--no-progress", is_flag=True, help="No progress bars.")
+def run_cmd(suite: str, dataset: str, data_root: Path | None, epochs: int, folds: int | None,
+            seed: int, protocol: str, models: str | None, feature_sets: str | None,
+            frames: int, size: int, detector: str, flow_method: str, batch_size: int,
+            learning_rate: float, patience: int, include_calm: bool, rml_root: Path | None,
+            run_dir: Path, cache_dir: Path | None, jobs: int | None, no_progress: bool) -> None:
+    """Train and score every cell of a suite; results go to RUN_DIR/results.sqlite. Cells
+    already there are reused, so an interrupted run resumes where it stopped."""
+    from emobench.harness import run_suite
+    from emobench.harness.runner import default_jobs
+
+    try:
+        summary = run_suite(
+            suite, dataset=dataset, data_root=str(data_root) if data_root else None,
+            epochs=epochs, folds=folds, seed=seed, protocol=protocol,
+            models=_csv(models) if models else None,
+            feature_sets=_csv(feature_sets) if feature_sets else None, frames=frames,
+            size=size, detector=detector, flow_method=flow_method, batch_size=batch_size,
+            learning_rate=learning_rate, early_stopping=patience, include_calm=include_calm,
+            rml_root=str(rml_root) if rml_root else None, run_dir=str(run_dir),
+            cache_dir=str(cache_dir) if cache_dir else None, jobs=jobs or default_jobs(),
+            progress=not no_progress)
+    except (ValueError, FileNotFoundError, KeyError) as err:
+        raise EmobenchError(str(err).strip("'\"")) from None
+    click.echo(f"run {summary.run_id}: {summary.planned} cells, {len(summary.trained)} trained, "
+               f"{len(summary.reused)} reused, {len(summary.failed)} failed; "
+               f"results in {summary.db_path}")
+    for key, reason in summary.failed.items():
+        click.echo(f"failed {key}: {reason}", err=True)
+    if summary.failed:
+        sys.exit(1)
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

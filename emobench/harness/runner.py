@@ -1,0 +1,325 @@
+"""``run_suite``: plan a suite's cells, preprocess what they need, train and score each cell
+not already in the results database, and store it with its provenance.
+
+A cell is stored in one transaction the moment it finishes, so a run killed at any point resumes
+with every finished cell kept; a rerun only trains what is missing.
+"""
+from __future__ import annotations
+
+import os
+import time
+import traceback
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from emobench.datasets.splits import PROTOCOLS, make_folds
+from emobench.harness.cell import Cell
+from emobench.harness.data import (FeatureTable, compute_features, dataset_id, labels_of,
+                                   num_classes, preprocess_params)
+from emobench.harness.provenance import provenance
+from emobench.harness.store import ResultStore
+from emobench.harness.suites import (FUSION_AUDIO_FEATURES, SUITES, FusionSuite, expand,
+                                     models_for)
+from emobench.harness.train import Split, TrainConfig, train_and_score
+from emobench.labels import EMOTIONS, RML_KEYS
+from emobench.preprocess.opensmile_sets import FEATURE_SETS
+
+DEFAULT_RUN_DIR = "emobench-runs"
+
+
+@dataclass
+class RunConfig:
+    """Everything a run depends on (recorded with it). ``folds`` None: 6 for RAVDESS (the
+    literature's folds of 4 consecutive actors), 3 otherwise. ``rml_root`` None: the ``rml-sample``
+    or ``rml`` folder of ``$EMOBENCH_DATA`` when there is one."""
+
+    suite: str = "all"
+    dataset: str = "synth"
+    data_root: str | None = None
+    epochs: int = 10
+    folds: int | None = None
+    seed: int = 0
+    protocol: str = "speaker-independent"
+    models: tuple[str, ...] | None = None
+    feature_sets: tuple[str, ...] | None = None
+    fusion_audio_features: str = FUSION_AUDIO_FEATURES
+    frames: int = 8
+    size: int = 48
+    detector: str = "haar"
+    flow_method: str = "dis"
+    batch_size: int = 8
+    learning_rate: float = 1e-3
+    early_stopping: int = 5
+    include_calm: bool = False
+    rml_root: str | None = None
+    model_options: dict[str, dict] = field(default_factory=dict)
+    jobs: int = 1
+    run_dir: str = DEFAULT_RUN_DIR
+    cache_dir: str | None = None
+    save_models: bool = True
+    progress: bool = True
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    db_path: Path
+    planned: int
+    trained: list[str] = field(default_factory=list)
+    reused: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class _Planned:
+    suite: str
+    cell: Cell
+
+
+def _default_rml_root() -> str | None:
+    from emobench.paths import data_root
+
+    root = data_root()
+    for name in ("rml-sample", "rml", "RML"):
+        if root is not None and (root / name).is_dir():
+            return str(root / name)
+    return None
+
+
+def _check(config: RunConfig) -> None:
+    if config.protocol not in PROTOCOLS:
+        raise ValueError(f"unknown protocol {config.protocol!r}; choose from "
+                         f"{', '.join(PROTOCOLS)}")
+    for name in config.feature_sets or ():
+        if name not in FEATURE_SETS:
+            raise ValueError(f"unknown openSMILE feature set {name!r}; choose from "
+                             f"{', '.join(FEATURE_SETS)}")
+    if config.epochs < 1 or config.batch_size < 1:
+        raise ValueError("epochs and batch size must be at least 1")
+
+
+def plan_cells(config: RunConfig, ds_id: str, n_folds: int) -> list[_Planned]:
+    """Every cell of the configured suites, branches before the fusion cells that use them."""
+    from emobench.registry import get_model_info
+
+    wanted = set(config.models) if config.models else None
+    for name in wanted or ():
+        get_model_info(name)  # an unknown name fails here, with the list of known ones
+    audio_sets = tuple(config.feature_sets or FEATURE_SETS)
+    pre = {name: preprocess_params(name, frames=config.frames, size=config.size,
+                                   detector=config.detector, flow_method=config.flow_method)
+           for name in (*FEATURE_SETS, "faces", "flow")}
+
+    def cell(model: str, features: str, fold: int, extra: dict | None = None,
+             branches: tuple = ()) -> Cell:
+        info = get_model_info(model)
+        options = dict(config.model_options.get(model, {}), **(extra or {}))
+        keras_model = info.backend == "keras"
+        if keras_model:
+            options.update(batch_size=config.batch_size, learning_rate=config.learning_rate,
+                           early_stopping=config.early_stopping)
+        parts = features.split("+")
+        return Cell(config.dataset, ds_id, features, model, config.protocol, n_folds, fold,
+                    config.seed, config.epochs if keras_model else 0,
+                    Cell.frozen({p: pre[p] for p in parts}), Cell.frozen(options), branches)
+
+    planned: list[_Planned] = []
+    fusions: list[_Planned] = []
+    for suite_name in expand(config.suite):
+        suite = SUITES[suite_name]
+        for fold in range(n_folds):
+            if isinstance(suite, FusionSuite):
+                audio = cell(suite.audio_model, config.fusion_audio_features, fold)
+                for video_model in suite.video_models:
+                    for fuser in suite.fusers:
+                        if wanted and not wanted & {fuser, video_model}:
+                            continue
+                        video = cell(video_model, "faces", fold)
+                        planned += [_Planned(suite_name, audio), _Planned(suite_name, video)]
+                        fusions.append(_Planned(suite_name, cell(
+                            fuser, f"{config.fusion_audio_features}+faces", fold,
+                            {"audio": suite.audio_model, "video": video_model,
+                             "audio_features": config.fusion_audio_features},
+                            (audio.key, video.key))))
+                continue
+            for model in models_for(suite, config.models):
+                for features in (audio_sets if suite_name == "audio" else suite.features):
+                    planned.append(_Planned(suite_name, cell(model, features, fold)))
+    if not planned:
+        raise ValueError(f"suite {config.suite!r} has no cells for models "
+                         f"{', '.join(config.models or ())}")
+    seen, ordered = set(), []
+    for p in planned + fusions:  # each cell once, fusion cells last
+        if (p.suite, p.cell.key) not in seen:
+            seen.add((p.suite, p.cell.key))
+            ordered.append(p)
+    return ordered
+
+
+class _Inputs:
+    """Features of the dataset (and of RML), computed once per feature on first use."""
+
+    def __init__(self, config: RunConfig, clips, rml_clips) -> None:
+        self.config, self.clips, self.rml_clips = config, clips, rml_clips
+        self.tables: dict[tuple[str, str], FeatureTable] = {}
+
+    def table(self, feature: str, which: str = "main") -> FeatureTable:
+        if (feature, which) not in self.tables:
+            c = self.config
+            clips = self.clips if which == "main" else self.rml_clips
+            self.tables[feature, which] = compute_features(
+                clips, feature, frames=c.frames, size=c.size, detector=c.detector,
+                flow_method=c.flow_method, cache_dir=c.cache_dir, jobs=c.jobs,
+                progress=c.progress)
+        return self.tables[feature, which]
+
+
+def _split(table: FeatureTable, ids: Sequence[str], labels: dict[str, int]) -> Split:
+    kept, x = table.take(ids)
+    return Split(kept, x, np.array([labels[i] for i in kept], np.int64))
+
+
+def _fused_split(store: ResultStore, branches: tuple[str, str], which: str,
+                 labels: dict[str, int]) -> Split:
+    """[p_audio | p_video] of the clips both branch cells scored on ``which`` split."""
+    parts = []
+    for key in branches:
+        ids, proba = store.array(key, f"{which}_ids"), store.array(key, f"{which}_proba")
+        if ids is None or proba is None:
+            return Split([], np.zeros((0, 0), np.float32), np.zeros(0, np.int64))
+        parts.append(dict(zip(ids, np.asarray(proba, np.float32))))
+    common = [i for i in parts[0] if i in parts[1]]
+    x = np.array([np.concatenate([parts[0][i], parts[1][i]]) for i in common], np.float32)
+    return Split(common, x, np.array([labels[i] for i in common], np.int64))
+
+
+def _train_cell(cell: Cell, fold, inputs: _Inputs, store: ResultStore, config: RunConfig,
+                labels: dict[str, int], rml_labels: dict[str, int], rml_classes: list[int],
+                run_dir: Path):
+    from emobench.registry import create_model
+
+    train_ids, val_ids = list(fold.train_ids), list(fold.val_ids)
+    rml = None
+    if cell.branches:
+        train = _fused_split(store, cell.branches, "train", labels)
+        val = _fused_split(store, cell.branches, "val", labels)
+        if inputs.rml_clips:
+            rml = _fused_split(store, cell.branches, "rml", rml_labels)
+        table_params, skipped = {}, 0
+    else:
+        table = inputs.table(cell.features)
+        train, val = _split(table, train_ids, labels), _split(table, val_ids, labels)
+        if inputs.rml_clips:
+            rml_table = inputs.table(cell.features, "rml")
+            rml = _split(rml_table, rml_table.ids, rml_labels)
+        table_params, skipped = table.params, len(table.skipped)
+    if len(train) == 0:
+        raise ValueError(f"{cell.label}: no training clips with {cell.features} features")
+    options = dict(cell.options)
+    train_options = {k: options.pop(k) for k in ("batch_size", "learning_rate", "early_stopping")
+                     if k in options}
+    for k in ("audio", "video", "audio_features"):  # fusion bookkeeping, not factory options
+        options.pop(k, None)
+    model = create_model(cell.model, num_classes=num_classes(config.include_calm),
+                         input_shape=train.x.shape[1:], **options)
+    train_config = TrainConfig(epochs=max(1, cell.epochs), seed=cell.seed + cell.fold,
+                               **train_options)
+    cell_dir = run_dir / "cells" / cell.key
+    result = train_and_score(model, train, val, config=train_config, cell_dir=cell_dir,
+                             rml=rml, rml_classes=rml_classes)
+    split = {"protocol": fold.protocol, "fold": fold.index, "folds": cell.folds,
+             "seed": fold.seed, "train_speakers": list(fold.train_speakers),
+             "val_speakers": list(fold.val_speakers), "n_train": len(train), "n_val": len(val),
+             "n_rml": len(rml) if rml is not None else 0}
+    return result, split, {"preprocess": table_params, "skipped_clips": skipped}
+
+
+def run_suite(suite: str = "all", **options: Any) -> RunSummary:
+    """Run ``suite`` (audio, video, flow, fusion or all) with :class:`RunConfig` ``options``;
+    results go to ``<run_dir>/results.sqlite``. Returns what was trained, reused and failed."""
+    from tqdm.auto import tqdm
+
+    from emobench.datasets import load_dataset, scan_rml
+
+    config = RunConfig(suite=suite, **options)
+    _check(config)
+    scan = load_dataset(config.dataset, config.data_root, include_calm=config.include_calm)
+    if not scan.clips:
+        raise ValueError(f"{scan.root}: no usable clips ({len(scan.rejected)} rejected)")
+    n_folds = config.folds or (6 if config.dataset == "ravdess" else 3)
+    # speaker-independent folds are consecutive speaker groups (RAVDESS: the literature's
+    # 1-4, 5-8, ...), the same whatever the seed, so numbers compare across runs and papers
+    folds = make_folds(scan.clips, config.protocol, k=n_folds,
+                       seed=config.seed if config.protocol == "speaker-dependent" else None)
+    ds_id = dataset_id(scan)
+    plan = plan_cells(config, ds_id, len(folds))
+    rml_root = config.rml_root or _default_rml_root()
+    rml_clips = scan_rml(rml_root).clips if rml_root else []
+    rml_classes = [EMOTIONS.index(e) for e in EMOTIONS if e in RML_KEYS.values()]
+
+    run_dir = Path(config.run_dir)
+    store = ResultStore(run_dir)
+    prov = provenance()
+    prov["dataset"] = {"name": scan.name, "root": str(scan.root), "id": ds_id,
+                       "files": len(scan.clips) + len(scan.rejected) + len(scan.excluded),
+                       "clips": len(scan.clips), "speakers": scan.speakers(),
+                       "rejected": len(scan.rejected)}
+    prov["rml"] = {"root": rml_root, "clips": len(rml_clips)} if rml_root else None
+    recorded = {**asdict(config), "data_root": str(scan.root), "folds": len(folds),
+                "rml_root": rml_root}
+    run_id = store.start_run(config.suite, recorded, prov, prov["command"])
+    summary = RunSummary(run_id, store.path, len({p.cell.key for p in plan}))
+    for p in plan:
+        store.link(run_id, p.cell, p.suite)
+    inputs = _Inputs(config, scan.clips, rml_clips)
+    labels = labels_of(scan.clips, config.include_calm)
+    rml_labels = labels_of(rml_clips)
+    unique = list({p.cell.key: p.cell for p in plan}.values())
+    status = "interrupted"
+    try:
+        with tqdm(unique, desc=f"run {config.suite}", unit="cell", disable=not config.progress,
+                  dynamic_ncols=True) as bar:
+            for cell in bar:
+                bar.set_postfix_str(cell.label)
+                if store.is_done(cell.key):
+                    summary.reused.append(cell.key)
+                    continue
+                started, t0 = time.strftime("%Y-%m-%dT%H:%M:%S%z"), time.perf_counter()
+                try:
+                    result, split, cell_prov = _train_cell(
+                        cell, folds[cell.fold], inputs, store, config, labels, rml_labels,
+                        rml_classes, run_dir)
+                except (KeyboardInterrupt, SystemExit):
+                    raise
+                except Exception as err:  # noqa: BLE001 - one cell's failure must not end the run
+                    reason = " ".join(f"{type(err).__name__}: {err}".split())
+                    store.record_failure(run_id, cell, reason + "\n" + traceback.format_exc())
+                    summary.failed[cell.key] = reason
+                    bar.write(f"FAILED {cell.label}: {reason}")
+                    continue
+                model_path = None
+                if config.save_models:
+                    model_path = str(result.model.save(run_dir / "models" / cell.key)
+                                     .relative_to(run_dir))
+                cell_prov.update({k: prov[k] for k in ("git", "backend", "versions", "date")})
+                cell_prov["hardware"] = prov["hardware"]
+                store.save_cell(run_id, cell, metrics=result.metrics, history=result.history,
+                                arrays=result.arrays, split=split, provenance=cell_prov,
+                                model_path=model_path, started=started,
+                                seconds=time.perf_counter() - t0)
+                summary.trained.append(cell.key)
+                m = result.metrics
+                bar.write(f"{cell.label}: val acc {m.get('val_accuracy', float('nan')):.3f}"
+                          f" ({m['train_time']:.1f} s)")
+        status = "done" if not summary.failed else "done-with-failures"
+    finally:
+        store.finish_run(run_id, status)
+        store.close()
+    return summary
+
+
+def default_jobs() -> int:
+    return max(1, min(8, os.cpu_count() or 1))

@@ -1,0 +1,148 @@
+"""Training one cell as the thesis did (cross-entropy, RMSprop lr 0.001, TensorBoard,
+ModelCheckpoint, EarlyStopping; all overridable) and measuring it: scores on the training,
+validation and cross-dataset clips, time per epoch, training time and parameter count."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from emobench.harness.metrics import scores, subset_scores
+
+
+@dataclass
+class Split:
+    """The arrays of one split: clip ids, inputs and class indices."""
+
+    ids: list[str]
+    x: np.ndarray
+    y: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+@dataclass
+class TrainConfig:
+    """How a Keras cell is trained; scikit-learn models ignore all but ``seed``.
+
+    ``early_stopping`` is the patience in epochs (0: off); ``monitor`` the quantity that
+    EarlyStopping and ModelCheckpoint watch. As in the thesis they watch the validation split,
+    which is also the split that is scored: say so when comparing with held-out test numbers.
+    """
+
+    epochs: int = 10
+    batch_size: int = 8
+    optimizer: str = "rmsprop"
+    learning_rate: float = 1e-3
+    early_stopping: int = 5
+    monitor: str = "val_loss"
+    checkpoint: bool = True
+    tensorboard: bool = True
+    seed: int = 0
+
+
+@dataclass
+class CellResult:
+    metrics: dict[str, float]
+    history: dict[str, list[float]]
+    arrays: dict[str, Any] = field(default_factory=dict)
+    model: Any = None
+
+
+def _epoch_timer():
+    import keras
+
+    class EpochTimer(keras.callbacks.Callback):
+        """Wall time of each epoch (the first includes tracing and compilation)."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.seconds: list[float] = []
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self._start = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.seconds.append(time.perf_counter() - self._start)
+
+    return EpochTimer()
+
+
+def keras_callbacks(config: TrainConfig, cell_dir: Path | None, has_val: bool) -> list:
+    """The thesis's callbacks: EarlyStopping, ModelCheckpoint and TensorBoard (CSVLogger when
+    TensorBoard cannot run, i.e. without TensorFlow), for a cell writing under ``cell_dir``."""
+    import keras
+
+    out = []
+    monitor = config.monitor if has_val else config.monitor.removeprefix("val_")
+    if config.early_stopping:
+        out.append(keras.callbacks.EarlyStopping(monitor=monitor, patience=config.early_stopping,
+                                                 restore_best_weights=True))
+    if cell_dir is None:
+        return out
+    cell_dir.mkdir(parents=True, exist_ok=True)
+    if config.checkpoint:
+        out.append(keras.callbacks.ModelCheckpoint(
+            str(cell_dir / "best.weights.h5"), monitor=monitor, save_best_only=True,
+            save_weights_only=True))
+    if config.tensorboard and keras.backend.backend() == "tensorflow":
+        out.append(keras.callbacks.TensorBoard(log_dir=str(cell_dir / "tensorboard"),
+                                               write_graph=False, profile_batch=0))
+    out.append(keras.callbacks.CSVLogger(str(cell_dir / "history.csv")))
+    return out
+
+
+def _is_keras(model) -> bool:
+    return getattr(model, "kind", "").startswith("keras")
+
+
+def train_and_score(model, train: Split, val: Split, *, config: TrainConfig,
+                    cell_dir: Path | None = None, rml: Split | None = None,
+                    rml_classes: Sequence[int] | None = None) -> CellResult:
+    """Fit ``model`` (an :class:`emobench.models.EmotionModel`) on ``train``, then score it on
+    ``train``, ``val`` and, when given, the cross-dataset clips ``rml`` over ``rml_classes``."""
+    callbacks, timer = [], None
+    if _is_keras(model):
+        import keras
+
+        keras.utils.set_random_seed(config.seed)
+        timer = _epoch_timer()
+        callbacks = [*keras_callbacks(config, cell_dir, len(val) > 0), timer]
+    validation = (val.x, val.y) if len(val) else None
+    start = time.perf_counter()
+    model.fit(train.x, train.y, validation_data=validation, epochs=config.epochs,
+              batch_size=config.batch_size, callbacks=callbacks)
+    train_time = time.perf_counter() - start
+
+    p_train = model.predict_proba(train.x)
+    p_val = model.predict_proba(val.x) if len(val) else np.zeros((0, model.num_classes))
+    metrics: dict[str, float] = {"train_time": train_time, "params": model.count_params(),
+                                 "n_train": len(train), "n_val": len(val),
+                                 "chance": 1.0 / max(1, len(set(val.y.tolist())))}
+    arrays: dict[str, Any] = {"labels": list(model.labels), "val_ids": val.ids,
+                              "val_proba": p_val.round(5), "train_ids": train.ids,
+                              "train_proba": p_train.round(5)}
+    for prefix, split, proba in (("train_", train, p_train), ("val_", val, p_val)):
+        s = scores(split.y, proba, prefix)
+        arrays[f"{prefix}confusion"] = s.pop(f"{prefix}confusion", None)
+        metrics.update(s)
+    if rml is not None and len(rml):
+        p_rml = model.predict_proba(rml.x)
+        s = subset_scores(rml.y, p_rml, rml_classes, "rml_")
+        arrays["rml_confusion"] = s.pop("rml_confusion")
+        arrays["rml_labels"] = [model.labels[c] for c in rml_classes]
+        arrays["rml_ids"], arrays["rml_proba"] = rml.ids, p_rml.round(5)
+        metrics.update(s, n_rml=len(rml))
+    history = {k: [float(v) for v in vs] for k, vs in getattr(model, "history_", {}).items()}
+    if timer is not None and timer.seconds:
+        history["epoch_time"] = timer.seconds
+        metrics["epoch_time_first"] = timer.seconds[0]
+        rest = timer.seconds[1:]
+        metrics["epoch_time_median"] = float(np.median(rest)) if rest else timer.seconds[0]
+        metrics["epochs_run"] = len(timer.seconds)
+    arrays = {k: v for k, v in arrays.items() if v is not None}
+    return CellResult(metrics, history, arrays, model)
