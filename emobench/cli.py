@@ -83,8 +83,10 @@ def _csv(value: str) -> tuple[str, ...]:
               help="Comma-separated openSMILE sets: emobase, emobase2010, emo_large.")
 @click.option("--frames", default=16, show_default=True, help="Frames sampled per video.")
 @click.option("--size", default=112, show_default=True, help="Side of the face crops, pixels.")
-@click.option("--detector", default="haar", show_default=True, help="Face detector.")
-@click.option("--flow-method", default="dis", show_default=True, help="dis or tvl1.")
+@click.option("--detector", default="haar", show_default=True,
+              help="Face detector: haar (OpenCV) or mtcnn (needs emobench[mtcnn]).")
+@click.option("--flow-method", default="dis", show_default=True,
+              help="Optical flow: dis (fast) or tvl1 (the thesis's TV-L1).")
 @click.option("--modalities", default=None,
               help="Comma-separated clip modalities to load (av, audio, video); default: the "
                    "dataset's own choice.")

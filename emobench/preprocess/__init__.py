@@ -59,6 +59,12 @@ def run_preprocess(scan, stages=STAGES, *, feature_sets=("emobase",), frames: in
     if unknown:
         raise ValueError(f"unknown preprocessing stage(s) {', '.join(unknown)}; "
                          f"choose from {', '.join(STAGES)}")
+    if "faces" in stages or "flow" in stages:  # fail before any stage has run for minutes
+        from emobench.preprocess.tracking import check_detector
+        check_detector(detector)
+    if "flow" in stages:
+        from emobench.preprocess.flow import check_method
+        check_method(flow_method)
     common = {"cache_dir": cache_dir, "jobs": jobs, "progress": progress}
     with_audio = [c for c in clips if c.has_audio]
     with_video = [c for c in clips if c.has_video]
