@@ -187,5 +187,38 @@ def run_cmd(suite: str, dataset: str, data_root: Path | None, epochs: int, folds
         sys.exit(1)
 
 
+@main.command("report")
+@click.option("--run-dir", default="emobench-runs", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Run directory holding results.sqlite.")
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path),
+              help="The results database file itself (instead of --run-dir).")
+@click.option("--run", "run_id", default=None, help="Run id [default: the latest run].")
+@click.option("--format", "fmt", default="markdown", show_default=True,
+              type=click.Choice(["markdown", "latex", "csv", "html", "json"]))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the report here (atomically) instead of to stdout.")
+def report_cmd(run_dir: Path, db: Path | None, run_id: str | None, fmt: str,
+               out: Path | None) -> None:
+    """The thesis's comparison tables from a run's results, beside the thesis's numbers (reads
+    the database only; never re-runs anything)."""
+    import shlex
+
+    from emobench.report import render_report, write_report
+
+    args = [("--db", db) if db else ("--run-dir", run_dir), ("--run", run_id),
+            ("--format", fmt), ("--out", out)]
+    command = "emobench report " + " ".join(f"{k} {shlex.quote(str(v))}" for k, v in args
+                                            if v is not None)
+    try:
+        if out is None:
+            click.echo(render_report(db or run_dir, fmt, run_id, command), nl=False)
+        else:
+            write_report(db or run_dir, out, fmt, run_id, command)
+            click.echo(f"{out}: {fmt} report written", err=True)
+    except (ValueError, FileNotFoundError, LookupError) as err:
+        raise EmobenchError(str(err)) from None
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
