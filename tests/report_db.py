@@ -44,7 +44,8 @@ def provenance() -> dict:
             "hardware": {"platform": "Linux-x86_64", "cpu": "Test CPU", "cores": 2,
                          "memory_gib": 7.7, "accelerators": []},
             "dataset": {"name": "synth", "root": "/tmp/synth", "files": 96, "clips": 42,
-                        "speakers": 6, "rejected": 0}}
+                        "speakers": [f"{a:02d}" for a in range(1, 7)], "rejected": 0},
+            "rml": {"root": "/tmp/rml", "clips": 60}}
 
 
 def _split(protocol: str, fold: int) -> dict:
@@ -88,14 +89,14 @@ def build(path: Path, protocols=("speaker-independent",), seed: int = 0) -> tupl
                     cell = Cell("synth", "ds0", features, model, protocol, FOLDS, fold, SEED,
                                 EPOCHS, options=Cell.frozen(options))
                     if (model, features, protocol, fold) in FAILED:
-                        store.record_failure(run_id, cell, "Traceback ...\nRuntimeError: OOM")
+                        store.record_failure(run_id, cell, "RuntimeError: OOM\nTraceback ...")
                         continue
                     metrics = _metrics(rng, model, suite == "fusion", protocol)
                     expected.setdefault((model, features, protocol), []).append(metrics)
                     store.link(run_id, cell, suite)
                     store.save_cell(run_id, cell, metrics=metrics, split=_split(protocol, fold),
                                     history=_history(rng, model), arrays=_arrays(rng, suite))
-        store.finish_run(run_id)
+        store.finish_run(run_id, "done-with-failures")
     return path, expected
 
 

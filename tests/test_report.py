@@ -141,7 +141,9 @@ def test_report_states_protocol_split_chance_and_provenance(one_protocol):
     text = render_report(one_protocol[0], "markdown", command="emobench report --x")
     head = text.split("## 1.")[0]
     for needle in ("`emobench report --x`", "0123456789abcdef", "Backend**: tensorflow",
-                   "Test CPU, 2 cores", "synth at /tmp/synth", "ALL NUMBERS ARE SPEAKER-INDEP",
+                   "Test CPU, 2 cores", "synth at /tmp/synth: 42 clips, 6 speakers (01-06)",
+                   "(RML)**: 60 clips at /tmp/rml", "done-with-failures",
+                   "ALL NUMBERS ARE SPEAKER-INDEP",
                    "fold 2/3: validated on speakers 03-04; 14 validation clips"):
         assert needle in head
     assert "Chance level (validation): speaker-independent: 0.143 (1/7); RML: 0.167 (1/6)" \

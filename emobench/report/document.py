@@ -12,7 +12,8 @@ from emobench.report.tables import (NOT_MEASURED, NOT_RUN, Result, Table, build_
 
 LEGEND = ("Each cell: this run's value (mean ± sample std over folds, with n/expected when "
           "some folds did not finish) / the thesis's value. '-' after the slash: the thesis "
-          "gives no value. 'not run': no finished cell; 'not measured': the cells finished "
+          "gives no value. 'not run': no finished cell in this run (not asked for, or failed: see "
+          "Failures); 'not measured': the cells finished "
           "without this metric. Empty: the thesis's table has no cell there.")
 
 
@@ -84,6 +85,12 @@ def _header(run: dict, command: str | None) -> list[tuple[str, str]]:
     hw, versions = prov.get("hardware") or {}, prov.get("versions") or {}
     ds = prov.get("dataset") or config.get("dataset_info") or {}
     accel = ", ".join(hw.get("accelerators") or []) or "none"
+    speakers = ds.get("speakers", "?")
+    if isinstance(speakers, list):  # the harness records the speaker ids themselves
+        speakers = f"{len(speakers)} speakers ({compact_speakers(speakers)})"
+    else:
+        speakers = f"{speakers} speakers"
+    rml = prov.get("rml") or {}
     items = [("Report command", f"`{command}`" if command else None),
              ("Run", f"{run['run_id']} ({run.get('status')}, started {run.get('started')}, "
                      f"finished {run.get('finished') or '-'})"),
@@ -97,8 +104,10 @@ def _header(run: dict, command: str | None) -> list[tuple[str, str]]:
                           f"({hw.get('platform', '?')})"),
              ("Dataset", f"{ds.get('name', config.get('dataset', '?'))} at "
                          f"{ds.get('root', config.get('data_root', '?'))}: "
-                         f"{ds.get('clips', '?')} clips, {ds.get('speakers', '?')} speakers, "
+                         f"{ds.get('clips', '?')} clips, {speakers}, "
                          f"{ds.get('files', '?')} files, {ds.get('rejected', '?')} rejected"),
+             ("Cross-dataset (RML)", f"{rml.get('clips')} clips at {rml.get('root')}" if rml
+              else "not available in this run: the RML column stays empty"),
              ("Configuration", ", ".join(f"{k} {config[k]}" for k in (
                  "suite", "protocol", "folds", "seed", "epochs", "frames", "size")
                  if k in config))]
@@ -171,7 +180,7 @@ def split_lines(report: Report) -> list[str]:
 def chance_text(report: Report, table: Table) -> str:
     parts = [f"{p}: {v:.3f} (1/{round(1 / v)})" for p, v in sorted(
         table.chance.items(), key=lambda kv: protocol_rank(kv[0])) if v > 0]
-    text = "Chance level (validation): " + ("; ".join(parts) if parts else "unknown")
+    text = "Chance level (validation): " + ("; ".join(parts) if parts else "no result here")
     if table.layout.name == "fusion" and report.rml_chance:
         text += f"; RML: {report.rml_chance:.3f} (1/{round(1 / report.rml_chance)})"
     return text

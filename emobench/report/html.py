@@ -114,6 +114,8 @@ def to_html(report: Report, store: ResultStore) -> str:
                 _table_html(table), "<h3>Confusion matrices and learning curves</h3>"]
         out += [_detail_html(store, d) for d in table.details] or ["<p><i>No results.</i></p>"]
     out.append("<h2>Failures</h2>")
-    out += ([f"<p>{escape(f['key'])} at {escape(f['time'])}: <code>{escape(f['error'] or '')}"
-             f"</code></p>" for f in report.failures] or ["<p>No cell failed.</p>"])
+    out += ([f"<details><summary>cell {escape(f['key'])} at {escape(f['time'])}: "
+             f"{escape((f['error'] or '?').strip().splitlines()[0])}</summary><pre>"
+             f"{escape(f['error'] or '')}</pre></details>" for f in report.failures]
+            or ["<p>No cell failed.</p>"])
     return "\n".join(out + ["</body></html>"]) + "\n"

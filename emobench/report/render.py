@@ -60,7 +60,7 @@ def _failure_lines(report: Report, heading: str, bullet: str) -> list[str]:
     if not report.failures:
         return [heading, "", "No cell failed.", ""]
     return [heading, ""] + [f"{bullet}cell {f['key']} at {f['time']}: "
-                            f"{f['error'].strip().splitlines()[-1] if f['error'] else '?'}"
+                            f"{f['error'].strip().splitlines()[0] if f['error'] else '?'}"
                             for f in report.failures] + [""]
 
 
