@@ -147,6 +147,11 @@ def preprocess_cmd(dataset: str, data_root: Path | None, stages: str, feature_se
 @click.option("--include-calm", is_flag=True, help="Keep RAVDESS's calm as an 8th class.")
 @click.option("--rml-root", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="RML clips for the cross-dataset column [default: $EMOBENCH_DATA/rml-sample].")
+@click.option("--pretrain-images", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Labelled face images (AffectNet, or CK+-style label folders) to pretrain "
+                   "LRCN's frame CNN on first, as the thesis did with AffectNet.")
+@click.option("--pretrain-epochs", default=10, show_default=True,
+              help="Epochs of that pretraining.")
 @click.option("--run-dir", default="emobench-runs", show_default=True,
               type=click.Path(file_okay=False, path_type=Path),
               help="Where results.sqlite, models and logs go.")
@@ -159,7 +164,8 @@ def run_cmd(suite: str, dataset: str, data_root: Path | None, epochs: int, folds
             seed: int, protocol: str, models: str | None, feature_sets: str | None,
             frames: int, size: int, detector: str, flow_method: str, batch_size: int,
             learning_rate: float, patience: int, include_calm: bool, rml_root: Path | None,
-            run_dir: Path, cache_dir: Path | None, jobs: int | None, no_progress: bool) -> None:
+            pretrain_images: Path | None, pretrain_epochs: int, run_dir: Path,
+            cache_dir: Path | None, jobs: int | None, no_progress: bool) -> None:
     """Train and score every cell of a suite; results go to RUN_DIR/results.sqlite. Cells
     already there are reused, so an interrupted run resumes where it stopped."""
     from emobench.harness import run_suite
@@ -173,7 +179,9 @@ def run_cmd(suite: str, dataset: str, data_root: Path | None, epochs: int, folds
             feature_sets=_csv(feature_sets) if feature_sets else None, frames=frames,
             size=size, detector=detector, flow_method=flow_method, batch_size=batch_size,
             learning_rate=learning_rate, early_stopping=patience, include_calm=include_calm,
-            rml_root=str(rml_root) if rml_root else None, run_dir=str(run_dir),
+            rml_root=str(rml_root) if rml_root else None,
+            pretrain_images=str(pretrain_images) if pretrain_images else None,
+            pretrain_epochs=pretrain_epochs, run_dir=str(run_dir),
             cache_dir=str(cache_dir) if cache_dir else None, jobs=jobs or default_jobs(),
             progress=not no_progress)
     except (ValueError, FileNotFoundError, KeyError) as err:

@@ -19,6 +19,7 @@ from emobench.datasets.splits import PROTOCOLS, make_folds
 from emobench.harness.cell import Cell
 from emobench.harness.data import (FeatureTable, compute_features, dataset_id, labels_of,
                                    num_classes, preprocess_params)
+from emobench.harness.pretrain import PretrainSpec, pretrain_frame_cnn
 from emobench.harness.provenance import provenance
 from emobench.harness.store import ResultStore
 from emobench.harness.suites import (FUSION_AUDIO_FEATURES, SUITES, FusionSuite, expand,
@@ -34,7 +35,10 @@ DEFAULT_RUN_DIR = "emobench-runs"
 class RunConfig:
     """Everything a run depends on (recorded with it). ``folds`` None: 6 for RAVDESS (the
     literature's folds of 4 consecutive actors), 3 otherwise. ``rml_root`` None: the ``rml-sample``
-    or ``rml`` folder of ``$EMOBENCH_DATA`` when there is one."""
+    or ``rml`` folder of ``$EMOBENCH_DATA`` when there is one. ``pretrain_images``: a folder of
+    labelled face images (AffectNet, or CK+-style label folders) to pretrain LRCN's frame CNN
+    on for ``pretrain_epochs`` before LRCN trains (the thesis's AffectNet step); None: LRCN
+    starts from random weights."""
 
     suite: str = "all"
     dataset: str = "synth"
@@ -55,6 +59,8 @@ class RunConfig:
     early_stopping: int = 5
     include_calm: bool = False
     rml_root: str | None = None
+    pretrain_images: str | None = None
+    pretrain_epochs: int = 10
     model_options: dict[str, dict] = field(default_factory=dict)
     jobs: int = 1
     run_dir: str = DEFAULT_RUN_DIR
@@ -101,7 +107,8 @@ def _check(config: RunConfig) -> None:
         raise ValueError("epochs and batch size must be at least 1")
 
 
-def plan_cells(config: RunConfig, ds_id: str, n_folds: int) -> list[_Planned]:
+def plan_cells(config: RunConfig, ds_id: str, n_folds: int,
+               pretrain: PretrainSpec | None = None) -> list[_Planned]:
     """Every cell of the configured suites, branches before the fusion cells that use them."""
     from emobench.registry import get_model_info
 
@@ -117,6 +124,8 @@ def plan_cells(config: RunConfig, ds_id: str, n_folds: int) -> list[_Planned]:
              branches: tuple = ()) -> Cell:
         info = get_model_info(model)
         options = dict(config.model_options.get(model, {}), **(extra or {}))
+        if pretrain is not None and model == "lrcn":
+            options["pretrain"] = pretrain.identity()
         keras_model = info.backend == "keras"
         if keras_model:
             options.update(batch_size=config.batch_size, learning_rate=config.learning_rate,
@@ -162,9 +171,17 @@ def plan_cells(config: RunConfig, ds_id: str, n_folds: int) -> list[_Planned]:
 class _Inputs:
     """Features of the dataset (and of RML), computed once per feature on first use."""
 
-    def __init__(self, config: RunConfig, clips, rml_clips) -> None:
+    def __init__(self, config: RunConfig, clips, rml_clips, pretrain=None) -> None:
         self.config, self.clips, self.rml_clips = config, clips, rml_clips
+        self.pretrain = pretrain  # (images scan, PretrainSpec) or None
         self.tables: dict[tuple[str, str], FeatureTable] = {}
+
+    def pretrained_cnn(self, run_dir: Path) -> str:
+        """The frame CNN pretrained on the configured images (trained on first use)."""
+        scan, spec = self.pretrain
+        path, _ = pretrain_frame_cnn(scan, spec, run_dir / "pretrained",
+                                     progress=self.config.progress)
+        return str(path)
 
     def table(self, feature: str, which: str = "main") -> FeatureTable:
         if (feature, which) not in self.tables:
@@ -223,6 +240,8 @@ def _train_cell(cell: Cell, fold, inputs: _Inputs, store: ResultStore, config: R
                      if k in options}
     for k in ("audio", "video", "audio_features"):  # fusion bookkeeping, not factory options
         options.pop(k, None)
+    if options.pop("pretrain", None):
+        options["cnn_weights"] = inputs.pretrained_cnn(run_dir)
     model = create_model(cell.model, num_classes=num_classes(config.include_calm),
                          input_shape=train.x.shape[1:], **options)
     train_config = TrainConfig(epochs=max(1, cell.epochs), seed=cell.seed + cell.fold,
@@ -255,7 +274,12 @@ def run_suite(suite: str = "all", **options: Any) -> RunSummary:
     folds = make_folds(scan.clips, config.protocol, k=n_folds,
                        seed=config.seed if config.protocol == "speaker-dependent" else None)
     ds_id = dataset_id(scan)
-    plan = plan_cells(config, ds_id, len(folds))
+    pretrain = None
+    if config.pretrain_images:
+        images = load_dataset("auto", config.pretrain_images)
+        pretrain = (images, PretrainSpec(images.name, dataset_id(images), str(images.root),
+                                         config.size, config.pretrain_epochs, config.seed))
+    plan = plan_cells(config, ds_id, len(folds), pretrain[1] if pretrain else None)
     rml_root = config.rml_root or _default_rml_root()
     rml_clips = scan_rml(rml_root).clips if rml_root else []
     rml_classes = [EMOTIONS.index(e) for e in EMOTIONS if e in RML_KEYS.values()]
@@ -268,13 +292,15 @@ def run_suite(suite: str = "all", **options: Any) -> RunSummary:
                        "clips": len(scan.clips), "speakers": scan.speakers(),
                        "rejected": len(scan.rejected)}
     prov["rml"] = {"root": rml_root, "clips": len(rml_clips)} if rml_root else None
+    prov["pretrain"] = ({**pretrain[1].identity(), "root": pretrain[1].root,
+                         "images": len(pretrain[0].clips)} if pretrain else None)
     recorded = {**asdict(config), "data_root": str(scan.root), "folds": len(folds),
                 "rml_root": rml_root}
     run_id = store.start_run(config.suite, recorded, prov, prov["command"])
     summary = RunSummary(run_id, store.path, len({p.cell.key for p in plan}))
     for p in plan:
         store.link(run_id, p.cell, p.suite)
-    inputs = _Inputs(config, scan.clips, rml_clips)
+    inputs = _Inputs(config, scan.clips, rml_clips, pretrain)
     labels = labels_of(scan.clips, config.include_calm)
     rml_labels = labels_of(rml_clips)
     unique = list({p.cell.key: p.cell for p in plan}.values())

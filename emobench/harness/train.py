@@ -89,11 +89,17 @@ def keras_callbacks(config: TrainConfig, cell_dir: Path | None, has_val: bool) -
         out.append(keras.callbacks.ModelCheckpoint(
             str(cell_dir / "best.weights.h5"), monitor=monitor, save_best_only=True,
             save_weights_only=True))
-    if config.tensorboard and keras.backend.backend() == "tensorflow":
+    if config.tensorboard and keras.backend.backend() == "tensorflow" and _has_tensorboard():
         out.append(keras.callbacks.TensorBoard(log_dir=str(cell_dir / "tensorboard"),
                                                write_graph=False, profile_batch=0))
     out.append(keras.callbacks.CSVLogger(str(cell_dir / "history.csv")))
     return out
+
+
+def _has_tensorboard() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("tensorboard") is not None
 
 
 def _is_keras(model) -> bool:
