@@ -296,3 +296,58 @@ def test_cli_writes_each_text_format_and_fails_in_one_line(one_protocol, tmp_pat
     result = runner.invoke(main, ["report", "--db", str(junk)])
     assert result.exit_code == 1 and "not a readable results database" in result.output
     assert not (tmp_path / "none").exists()  # a report never creates a database
+
+
+# ---- models the thesis lacks, branch cells, and a real harness run ----------------------------
+def test_extra_models_get_their_own_row_or_group_and_branches_fill_their_tables(tmp_path):
+    from emobench.harness.cell import Cell
+
+    with ResultStore(tmp_path) as store:
+        run_id = store.start_run("fusion", report_db.config(SI), report_db.provenance())
+        for model, features, suite, value in (("c3d", "faces", "fusion", 0.61),
+                                              ("my_video", "faces", "video", 0.52),
+                                              ("my_audio", "emobase", "audio", 0.33)):
+            cell = Cell("synth", "ds0", features, model, SI, 1, 0, 0, 2)
+            store.link(run_id, cell, suite)
+            store.save_cell(run_id, cell, metrics={"val_accuracy": value, "chance": 1 / 7},
+                            split={"val_speakers": ["01"], "n_val": 7})
+    doc = json.loads(render_report(tmp_path, "json"))
+    video = next(t for t in doc["tables"] if t["name"] == "video")
+    assert [g["name"] for g in video["groups"]][-1] == "my_video"
+    cells = {(c["group"], c["column"]): c for c in video["rows"][0]["cells"]}
+    assert cells[("C3D", "val acc")]["mean"] == 0.61  # a fusion branch is the video cell
+    assert (cells[("my_video", "val acc")]["mean"], cells[("my_video", "val acc")]["thesis"]) \
+        == (0.52, None)
+    audio = markdown_table(render_report(tmp_path, "markdown"), 1)
+    assert audio[-1][""] == "my_audio" and audio[-1]["Emobase 2009 val acc"] == "0.330 / -"
+
+
+def test_every_format_from_a_real_harness_run(synth_corpus, tmp_path):
+    import harness_dummies  # noqa: F401 - registers dummy_audio
+    from emobench.harness import run_suite
+
+    run_suite("audio", dataset="synth", data_root=str(synth_corpus), folds=2,
+              run_dir=str(tmp_path / "run"), cache_dir=str(tmp_path / "cache"),
+              feature_sets=("emobase",), models=("dummy_audio",), progress=False,
+              save_models=False)
+    with ResultStore(tmp_path / "run") as store:
+        run = store.run()
+        scored = [c["metrics"]["val_accuracy"] for c in store.cells(run["run_id"])]
+    assert len(scored) == 2
+    texts = {fmt: render_report(tmp_path / "run", fmt) for fmt in FORMATS}
+    row = markdown_table(texts["markdown"], 1)[-1]
+    mean, std = stats(scored)
+    assert row[""] == "dummy_audio" and row["Emobase 2009 val acc"] == \
+        f"{mean:.3f} ± {std:.3f} / -"
+    assert "validated on speakers 01-02; 14 validation clips" in texts["markdown"]
+    doc = json.loads(texts["json"])
+    assert doc["run_id"] == run["run_id"] and doc["provenance"]["dataset"]["clips"] == 28
+    assert any(r["table"] == "audio" and r["row"] == "dummy_audio" and r["status"] == "ok"
+               for r in csv.DictReader(io.StringIO(texts["csv"])))
+    assert r"\end{document}" in texts["latex"] and "dummy\\_audio" in texts["latex"]
+    parser = _Refs()
+    parser.feed(texts["html"])
+    images = [v for tag, k, v in parser.refs if tag == "img"]
+    # the confusion matrices and the one-step "curves" a scikit-learn model records
+    assert len(images) == 2 and all(i.startswith("data:image/png;base64,") for i in images)
+    assert texts["html"].count('alt="confusion matrix"') == 1

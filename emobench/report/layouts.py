@@ -7,7 +7,7 @@ or None where the thesis's table has no cell. Adding a table is adding one layou
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from emobench.report.thesis_values import thesis_value
 
@@ -39,7 +39,9 @@ class Row:
 class Layout:
     """One table. ``split_by`` names the cell fields that make separate rows (never averaged
     together): the protocol always, and e.g. the audio feature set of a fusion cell.
-    ``{dataset}`` in a group name is replaced by the run's dataset."""
+    ``{dataset}`` in a group name is replaced by the run's dataset. ``extend`` says how a model
+    the thesis lacks (a user's own, run in the thesis's suite) is shown: as a row like the first
+    (``rows``) or a column group like the first (``groups``)."""
 
     name: str
     title: str
@@ -49,6 +51,7 @@ class Layout:
     rows: tuple[Row, ...]
     split_by: tuple[str, ...] = ("protocol",)
     note: str = ""
+    extend: str = ""
 
     def __post_init__(self):
         if self.split_by[:1] != ("protocol",):
@@ -56,6 +59,28 @@ class Layout:
         width = sum(span for _, span in self.groups)
         if width != len(self.columns) or any(len(r.specs) != width for r in self.rows):
             raise ValueError(f"layout {self.name}: groups, columns and rows disagree in width")
+
+
+def with_models(layout: Layout, models: list[str]) -> Layout:
+    """``layout`` plus a row (or column group) per model in ``models``, modelled on the first
+    row (or group), reading the same metrics of that model, with no thesis values."""
+    def swap(spec: Spec | None, model: str) -> Spec | None:
+        if spec is None:
+            return None
+        return replace(spec, select=tuple(sorted({**spec.selection, "model": model}.items())),
+                       thesis=None)
+
+    if layout.extend == "rows":
+        extra = tuple(Row(m, tuple(swap(s, m) for s in layout.rows[0].specs)) for m in models)
+        return replace(layout, rows=layout.rows + extra)
+    if layout.extend == "groups":
+        width = layout.groups[0][1]
+        rows = tuple(Row(r.label, r.specs + tuple(swap(s, m) for m in models
+                                                  for s in r.specs[:width]))
+                     for r in layout.rows)
+        return replace(layout, groups=layout.groups + tuple((m, width) for m in models),
+                       columns=layout.columns + layout.columns[:width] * len(models), rows=rows)
+    return layout
 
 
 def _spec(table: str, key, select: dict, metric: str, unit: str = "ratio") -> Spec:
@@ -81,7 +106,8 @@ def audio_layout() -> Layout:
         tuple((g, len(_AUDIO_COLUMNS)) for g, _ in AUDIO_SETS),
         tuple(c for _ in AUDIO_SETS for c, _, _ in _AUDIO_COLUMNS), tuple(rows),
         note="Emobase 2009 / 2010 / Large are openSMILE's emobase (988 features), emobase2010 "
-             "(1582) and emo_large (6552). Training time: the whole fit, in seconds.")
+             "(1582) and emo_large (6552). Training time: the whole fit, in seconds.",
+        extend="rows")
 
 
 _CURVE_COLUMNS = (("train acc", "train_accuracy", "ratio"), ("train loss", "train_loss", "loss"),
@@ -108,7 +134,8 @@ def _per_model_layout(name: str, title: str, suite: str, features: str,
             one_value_row("Time(s), first epoch", "epoch_time_first", "seconds"),
             one_value_row("Parameters (M)", "params", "millions"))
     return Layout(name, title, suite, tuple((label, width) for label, _ in models),
-                  tuple(c for _ in models for c, _, _ in _CURVE_COLUMNS), rows, note=note)
+                  tuple(c for _ in models for c, _, _ in _CURVE_COLUMNS), rows, note=note,
+                  extend="groups")
 
 
 def video_layout() -> Layout:

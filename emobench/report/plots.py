@@ -69,6 +69,7 @@ def curves_figure(histories: list[tuple[str, dict]]) -> str | None:
                 values = history.get(key)
                 if values:
                     ax.plot(range(1, len(values) + 1), values, style, color=colour,
+                            marker="o", markersize=3,
                             label=f"{name} {'val' if key.startswith('val') else 'train'}")
     for ax, metric in zip(axes, ("loss", "accuracy")):
         ax.set_xlabel("epoch")

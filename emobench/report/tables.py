@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from emobench.harness.metrics import summarize
-from emobench.report.layouts import Layout, Spec
+from emobench.report.layouts import Layout, Spec, with_models
 
 PROTOCOL_ORDER = ("speaker-independent", "speaker-dependent")
 NOT_RUN, NOT_MEASURED, OK = "not run", "not measured", "ok"
@@ -119,8 +119,14 @@ def _variants(layout: Layout, cells: list[dict], protocols: list[str]) -> list[d
 def build_table(layout: Layout, cells: list[dict], dataset: str,
                 protocols: list[str]) -> Table:
     """Fill ``layout`` from the run's finished ``cells`` (each with ``suites``): one row per
-    layout row and variant (protocol, and e.g. the fusion's audio set); empty cells stay empty."""
-    cells = [c for c in cells if layout.suite in c.get("suites", [layout.suite])]
+    layout row and variant (protocol, and e.g. the fusion's audio set); empty cells stay empty.
+    A cell lands wherever its model and features match (a fusion run's branch cells fill the
+    audio and video tables: they are the same cells); a model the thesis lacks, run in the
+    table's suite, gets its own row or column group."""
+    specs = [s for row in layout.rows for s in row.specs if s is not None]
+    extra = sorted({c["model"] for c in cells if layout.suite in c.get("suites", [])
+                    and not any(matches(c, s.selection) for s in specs)})
+    layout = with_models(layout, extra) if extra else layout
     groups = [(g.replace("{dataset}", dataset), span) for g, span in layout.groups]
     table = Table(layout, groups, [])
     variants = _variants(layout, cells, protocols)
