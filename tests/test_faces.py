@@ -117,6 +117,10 @@ def test_fill_gaps_and_smoothing():
     assert steady.tolist() == [[100, 100, 50, 50]] * 4
     jitter = np.array([[100 + 6 * (-1) ** i, 100, 50, 50] for i in range(9)])
     assert np.ptp(smooth_boxes(jitter, 3)[1:-1, 0]) < np.ptp(jitter[:, 0]) / 2
+    breathing = np.array([[100, 100, s, s] for s in (50, 60, 70, 60, 64)])
+    steadied = smooth_boxes(breathing, 1)
+    assert (steadied[:, 2:] == 60).all()  # one side per clip: the median
+    np.testing.assert_array_equal(centre(steadied.T), centre(breathing.T).round())
 
 
 def true_face(clip: Clip, width: int, height: int) -> tuple[np.ndarray, float]:

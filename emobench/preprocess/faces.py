@@ -30,7 +30,7 @@ __all__ = ["DETECTORS", "DetectorSettings", "crop_face", "detect_face", "face_cr
            "video_faces"]
 
 #: Bumped when a change alters the crops, so cached ones are recomputed.
-FACES_VERSION = 1
+FACES_VERSION = 2
 #: Context kept around the detector's box, as a fraction of its side (Haar's box is tight).
 MARGIN = 0.2
 #: Sampled frames averaged when steadying the crop box (1 = off); a crop that jitters between
@@ -68,18 +68,20 @@ def face_crop(image: np.ndarray, size: int = 112, detector: str | DetectorSettin
 
 
 def smooth_boxes(boxes: np.ndarray, window: int = SMOOTH) -> np.ndarray:
-    """Square boxes whose centre and side are averaged over ``window`` neighbouring frames."""
+    """Square boxes that steady a clip's crops: centres averaged over ``window`` neighbouring
+    frames, and one side for the whole clip (the median). A seated speaker's face keeps its
+    size, while the detector's box breathes with the expression, which would show up as a zoom
+    in the optical flow."""
     boxes = np.asarray(boxes, np.float64).reshape(-1, 4)
-    side = boxes[:, 2:].max(axis=1)
-    track = np.column_stack([boxes[:, 0] + boxes[:, 2] / 2, boxes[:, 1] + boxes[:, 3] / 2, side])
+    centres = boxes[:, :2] + boxes[:, 2:] / 2
     if window > 1 and len(boxes) > 1:
         half = window // 2
-        padded = np.pad(track, ((half, half), (0, 0)), mode="edge")
+        padded = np.pad(centres, ((half, half), (0, 0)), mode="edge")
         kernel = np.ones(2 * half + 1) / (2 * half + 1)
-        track = np.column_stack([np.convolve(padded[:, k], kernel, mode="valid")
-                                 for k in range(3)])
-    cx, cy, side = track.T
-    return np.round(np.column_stack([cx - side / 2, cy - side / 2, side, side])).astype(np.int64)
+        centres = np.column_stack([np.convolve(padded[:, k], kernel, mode="valid")
+                                   for k in range(2)])
+    side = np.full(len(boxes), np.median(boxes[:, 2:].max(axis=1)) if len(boxes) else 0.0)
+    return np.round(np.column_stack([centres - side[:, None] / 2, side, side])).astype(np.int64)
 
 
 def video_faces(path: str | Path, frames: int = 16, size: int = 112,
