@@ -132,7 +132,7 @@ def test_face_detect_and_crop_720p(benchmark, sampled, corpus_720p, figure, dete
     results = benchmark.pedantic(_detect_and_crop, args=(sampled, settings), rounds=rounds,
                                  warmup_rounds=1)
     frames = sum(len(v) for v in sampled)
-    figure(f"face detect+crop 112 px, 720p, one core", f"{detector}, followed",
+    figure("face detect+crop 112 px, 720p, one core", f"{detector}, followed",
            f"{frames / mean_seconds(benchmark):.0f} frames/s, recall "
            f"{recall(results, corpus_720p.clips):.3f} of {frames}")
 

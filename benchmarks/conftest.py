@@ -3,7 +3,7 @@ clips), made once per session in a temporary folder, and a table of derived figu
 ms per pair, recall, ...) printed after pytest-benchmark's own timing table.
 
 Benchmarks are not collected by the default ``pytest`` run (its testpaths is ``tests``); run
-them with, e.g., ``.venv/bin/python -m pytest benchmarks/bench_preprocess.py --benchmark-only``.
+them with ``.venv/bin/python -m pytest benchmarks --benchmark-only`` (or one file of them).
 """
 from __future__ import annotations
 
@@ -42,6 +42,15 @@ def figure():
     def record(section: str, name: str, value: str) -> None:
         FIGURES.append((section, name, value))
     return record
+
+
+def pytest_collect_file(file_path, parent):
+    """Collect ``bench_*.py`` too, so ``pytest benchmarks`` finds every suite (a file named on
+    the command line is collected by pytest itself)."""
+    if (file_path.suffix == ".py" and file_path.name.startswith("bench_")
+            and not parent.session.isinitpath(file_path)):
+        return pytest.Module.from_parent(parent, path=file_path)
+    return None
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -104,7 +104,8 @@ def _shrink(image: np.ndarray, scale: float) -> np.ndarray:
 def detect_face(image: np.ndarray, detector: str | DetectorSettings = "haar"
                 ) -> tuple[int, int, int, int] | None:
     """The surest face (the largest among equals) in ``image`` (uint8 RGB, ``(H, W, 3)``) as
-    ``(x, y, w, h)`` pixels, or None. The search runs on a copy shrunk to ``detect_side`` pixels (short side)."""
+    ``(x, y, w, h)`` pixels, or None. The search runs on a copy shrunk to ``detect_side``
+    pixels (short side), for faces of at least ``min_face`` of it."""
     settings = detector if isinstance(detector, DetectorSettings) else DetectorSettings(detector)
     image = _rgb(image)
     short = min(image.shape[:2])
