@@ -236,16 +236,19 @@ def _train_cell(cell: Cell, fold, inputs: _Inputs, store: ResultStore, config: R
     if len(train) == 0:
         raise ValueError(f"{cell.label}: no training clips with {cell.features} features")
     options = dict(cell.options)
-    train_options = {k: options.pop(k) for k in ("batch_size", "learning_rate", "early_stopping")
-                     if k in options}
     for k in ("audio", "video", "audio_features"):  # fusion bookkeeping, not factory options
         options.pop(k, None)
     if options.pop("pretrain", None):
         options["cnn_weights"] = inputs.pretrained_cnn(run_dir)
+    patience = options.pop("early_stopping", None)
+    seed = cell.seed + cell.fold
+    if "batch_size" in options:  # a Keras model: optimizer settings and seed go to the factory
+        options["seed"] = seed
     model = create_model(cell.model, num_classes=num_classes(config.include_calm),
                          input_shape=train.x.shape[1:], **options)
-    train_config = TrainConfig(epochs=max(1, cell.epochs), seed=cell.seed + cell.fold,
-                               **train_options)
+    train_config = TrainConfig(epochs=max(1, cell.epochs), seed=seed,
+                               batch_size=options.get("batch_size", 8),
+                               early_stopping=patience if patience is not None else 5)
     cell_dir = run_dir / "cells" / cell.key
     result = train_and_score(model, train, val, config=train_config, cell_dir=cell_dir,
                              rml=rml, rml_classes=rml_classes)

@@ -9,7 +9,7 @@ Tables::
     metrics    key, name, value                     one row per scalar metric
     history    key, epoch, name, value              per-epoch training curves
     arrays     key, name, value (JSON)              confusion matrices, probabilities, ids
-    failures   run_id, key, time, error             cells that raised (they are retried next run)
+    failures   run_id, key, time, error, cell (JSON)  cells that raised (retried next run)
 
 A finished cell is written in one transaction, so a run killed at any moment keeps every cell it
 finished and loses only the one in progress; a second writer waits (busy timeout) instead of
@@ -29,7 +29,7 @@ import numpy as np
 
 from emobench.harness.cell import Cell, canonical_json
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DB_NAME = "results.sqlite"
 
 _SCHEMA = """
@@ -51,7 +51,7 @@ CREATE TABLE IF NOT EXISTS history (
 CREATE TABLE IF NOT EXISTS arrays (
     key TEXT, name TEXT, value TEXT, PRIMARY KEY (key, name));
 CREATE TABLE IF NOT EXISTS failures (
-    run_id TEXT, key TEXT, time TEXT, error TEXT);
+    run_id TEXT, key TEXT, time TEXT, error TEXT, cell TEXT);
 """
 
 
@@ -70,21 +70,34 @@ def _jsonable(value: Any) -> Any:
 class ResultStore:
     """Read and write one results database (``<run_dir>/results.sqlite`` or any path)."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, *, readonly: bool = False):
+        """Open (and create, unless ``readonly``) the database at ``path``: a run directory or
+        the .sqlite file itself. ``readonly`` never writes, so a report can read a database on
+        read-only storage; a missing one is then a FileNotFoundError."""
         path = Path(path)
         self.path = path / DB_NAME if path.is_dir() or not path.suffix else path
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(self.path, timeout=60.0, isolation_level=None)
+        if readonly:
+            if not self.path.is_file():
+                raise FileNotFoundError(f"{self.path}: no results database")
+            self._conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True,
+                                         timeout=60.0, isolation_level=None)
+        else:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._conn = sqlite3.connect(self.path, timeout=60.0, isolation_level=None)
         self._conn.row_factory = sqlite3.Row
         self._conn.execute("PRAGMA busy_timeout = 60000")
-        self._conn.execute("PRAGMA journal_mode = WAL")
-        self._conn.execute("PRAGMA synchronous = NORMAL")
-        with self.transaction() as db:
-            for statement in filter(str.strip, _SCHEMA.split(";")):
-                db.execute(statement)
-            db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
-                       (str(SCHEMA_VERSION),))
-        found = self.meta("schema_version")
+        if not readonly:
+            self._conn.execute("PRAGMA journal_mode = WAL")
+            self._conn.execute("PRAGMA synchronous = NORMAL")
+            with self.transaction() as db:
+                for statement in filter(str.strip, _SCHEMA.split(";")):
+                    db.execute(statement)
+                db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
+                           (str(SCHEMA_VERSION),))
+        try:
+            found = self.meta("schema_version")
+        except sqlite3.DatabaseError as err:
+            raise ValueError(f"{self.path}: not a readable results database ({err})") from None
         if found != str(SCHEMA_VERSION):
             raise ValueError(f"{self.path}: results schema {found}, this emobench reads "
                              f"{SCHEMA_VERSION}")
@@ -130,7 +143,7 @@ class ResultStore:
 
     def runs(self) -> list[dict]:
         """Every run, oldest first, with config and provenance decoded."""
-        rows = self._conn.execute("SELECT * FROM runs ORDER BY started, run_id").fetchall()
+        rows = self._conn.execute("SELECT * FROM runs ORDER BY rowid").fetchall()  # start order
         return [self._decode(r, ("config", "provenance")) for r in rows]
 
     def run(self, run_id: str | None = None) -> dict:
@@ -189,13 +202,15 @@ class ResultStore:
 
     def record_failure(self, run_id: str, cell: Cell, error: str) -> None:
         with self.transaction() as db:
-            db.execute("INSERT INTO failures VALUES (?, ?, ?, ?)",
-                       (run_id, cell.key, now(), error))
+            db.execute("INSERT INTO failures VALUES (?, ?, ?, ?, ?)",
+                       (run_id, cell.key, now(), error, canonical_json(cell.to_dict())))
 
     def failures(self, run_id: str) -> list[dict]:
-        rows = self._conn.execute("SELECT * FROM failures WHERE run_id = ? ORDER BY time",
+        """The cells of ``run_id`` that raised: key, time, error (first line: the reason, then
+        the traceback) and the cell's fields (model, features, fold, ...)."""
+        rows = self._conn.execute("SELECT * FROM failures WHERE run_id = ? ORDER BY rowid",
                                   (run_id,)).fetchall()
-        return [dict(r) for r in rows]
+        return [self._decode(r, ("cell",)) for r in rows]
 
     def cells(self, run_id: str | None = None, suite: str | None = None) -> list[dict]:
         """The finished cells a run asked for (every finished cell when ``run_id`` is None), each

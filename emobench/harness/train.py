@@ -27,7 +27,8 @@ class Split:
 
 @dataclass
 class TrainConfig:
-    """How a Keras cell is trained; scikit-learn models ignore all but ``seed``.
+    """How a Keras cell is trained (the optimizer and learning rate are the model's own options,
+    RMSprop at 0.001 by default, as in the thesis); scikit-learn models ignore all of it.
 
     ``early_stopping`` is the patience in epochs (0: off); ``monitor`` the quantity that
     EarlyStopping and ModelCheckpoint watch. As in the thesis they watch the validation split,
@@ -36,8 +37,6 @@ class TrainConfig:
 
     epochs: int = 10
     batch_size: int = 8
-    optimizer: str = "rmsprop"
-    learning_rate: float = 1e-3
     early_stopping: int = 5
     monitor: str = "val_loss"
     checkpoint: bool = True

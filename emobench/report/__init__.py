@@ -43,7 +43,7 @@ def render_report(source: str | Path, format: str = "markdown", run_id: str | No
     from emobench.report.document import build_report
 
     try:
-        with ResultStore(db) as store:
+        with ResultStore(db, readonly=True) as store:
             report = build_report(store, run_id, command)
             if format == "html":
                 from emobench.report.html import to_html
