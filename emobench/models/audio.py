@@ -1,0 +1,87 @@
+"""Audio models: the thesis's SVM and 1D CNN over one openSMILE feature vector per clip.
+
+Both take RAW (unscaled) openSMILE vectors (n, F), F = 988 (emobase), 1582 (emobase2010, the
+default: the thesis's best set) or 6552 (emo_large), and carry their own standardisation,
+learned in ``fit`` from the training data only and saved with the model (the thesis used
+scikit-learn's ``scale``), so a saved audio model is self-contained.
+"""
+from __future__ import annotations
+
+from emobench.models.factory import (KERAS_TRAINING, check_shape, model_kwargs,
+                                     resolve_options, seed_keras)
+from emobench.registry import register_model
+
+#: Features per clip of the thesis's best openSMILE set (emobase2010).
+DEFAULT_FEATURES = (1582,)
+
+
+#: SVM options of audio_svm and fusion_svm (scikit-learn's SVC defaults).
+SVM_DEFAULTS = {"kernel": "rbf", "C": 1.0, "gamma": "scale", "calibration_folds": 5, "seed": 0}
+
+
+def calibrated_svc(opts: dict):
+    """An SVC whose probabilities come from Platt (sigmoid) calibration on ``calibration_folds``
+    cross-validation folds, then one SVC fitted on all the data: what ``SVC(probability=True)``
+    does, written as scikit-learn >= 1.9 asks (that flag is deprecated there)."""
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.svm import SVC
+
+    svc = SVC(kernel=opts["kernel"], C=opts["C"], gamma=opts["gamma"],
+              random_state=opts["seed"])
+    return CalibratedClassifierCV(svc, method="sigmoid", cv=int(opts["calibration_folds"]),
+                                  ensemble=False)
+
+
+@register_model(modality="audio", input_kind="features", backend="sklearn")
+def audio_svm(num_classes=7, input_shape=DEFAULT_FEATURES, **options):
+    """SVM on standardised openSMILE features (scikit-learn: StandardScaler + SVC, probabilities).
+
+    Options: ``kernel`` ("rbf"), ``C`` (1.0), ``gamma`` ("scale"), ``calibration_folds`` (5:
+    every class needs that many training samples), ``seed`` (0), ``labels``.
+    """
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from emobench.models.sklearn_base import SklearnEmotionModel
+
+    shape = check_shape("audio_svm", input_shape, 1)
+    labels, opts = resolve_options("audio_svm", options, SVM_DEFAULTS)
+    estimator = Pipeline([("scale", StandardScaler()), ("svm", calibrated_svc(opts))])
+    return SklearnEmotionModel("audio_svm", estimator,
+                               **model_kwargs("audio_svm", num_classes, shape, labels, opts))
+
+
+@register_model(modality="audio", input_kind="features")
+def audio_cnn(num_classes=7, input_shape=DEFAULT_FEATURES, **options):
+    """1D CNN over the standardised openSMILE feature vector (3 conv blocks, flatten, dense).
+
+    Options: ``filters`` ([32, 64, 128]), ``kernel_size`` (5), ``pool`` (4), ``dense`` (128),
+    ``dropout`` (0.5), and the Keras training options (optimizer, learning_rate, epochs,
+    batch_size, seed), ``labels``.
+    """
+    import keras
+    from keras import layers
+
+    from emobench.models.keras_base import KerasEmotionModel
+    from emobench.models.layers import Standardize
+
+    shape = check_shape("audio_cnn", input_shape, 1)
+    labels, opts = resolve_options("audio_cnn", options, {
+        **KERAS_TRAINING, "filters": [32, 64, 128], "kernel_size": 5, "pool": 4,
+        "dense": 128, "dropout": 0.5})
+    seed_keras(opts)
+    inputs = keras.Input(shape, name="features")
+    x = Standardize(name="standardize")(inputs)
+    x = layers.Reshape((shape[0], 1), name="as_sequence")(x)
+    for i, width in enumerate(opts["filters"]):
+        x = layers.Conv1D(width, opts["kernel_size"], padding="same", name=f"conv{i + 1}")(x)
+        x = layers.BatchNormalization(name=f"bn{i + 1}")(x)
+        x = layers.Activation("relu", name=f"relu{i + 1}")(x)
+        x = layers.MaxPooling1D(opts["pool"], padding="same", name=f"pool{i + 1}")(x)
+    x = layers.Flatten(name="flatten")(x)  # keeps which feature is where; pooling would not
+    x = layers.Dense(opts["dense"], activation="relu", name="fc")(x)
+    x = layers.Dropout(opts["dropout"], name="dropout")(x)
+    outputs = layers.Dense(num_classes, activation="softmax", name="probs")(x)
+    net = keras.Model(inputs, outputs, name="audio_cnn")
+    return KerasEmotionModel("audio_cnn", net,
+                             **model_kwargs("audio_cnn", num_classes, shape, labels, opts))

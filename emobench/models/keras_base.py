@@ -1,0 +1,137 @@
+"""Keras models behind the :class:`EmotionModel` interface.
+
+``KerasEmotionModel`` wraps any ``keras.Model`` whose input is one sample of ``input_shape`` and
+whose output is a softmax over the classes. ``FrameModel`` wraps a per-frame image classifier
+and trains it on the frames of clips (each frame labelled with its clip's label), predicting a
+clip by averaging its frames' probabilities, as the thesis did with ResNet50.
+
+Both compile on the first ``fit``: sparse categorical cross-entropy, accuracy, and the optimizer
+of ``options`` (default RMSprop, learning rate 0.001). A reloaded model is compiled afresh on its
+next ``fit`` (the optimizer's state is not kept; the weights are).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from emobench.models.base import EmotionModel
+from emobench.models.layers import Standardize
+
+KERAS_FILE = "model.keras"
+
+
+class KerasEmotionModel(EmotionModel):
+    """An :class:`EmotionModel` around ``keras_model`` (kept reachable as ``.keras_model``)."""
+
+    kind = "keras"
+
+    def __init__(self, name: str, keras_model: keras.Model, **kwargs):
+        super().__init__(name, **kwargs)
+        self.keras_model = keras_model
+
+    # -- hooks FrameModel overrides ------------------------------------------------------------
+    def _to_network(self, x, y=None):
+        """The arrays the Keras network trains on, from samples and their labels."""
+        return (x, y) if y is not None else x
+
+    def _from_network(self, probs: np.ndarray, n: int) -> np.ndarray:
+        return probs
+
+    # -- interface -----------------------------------------------------------------------------
+    def fit(self, x, y, *, validation_data=None, epochs=None, batch_size=None, callbacks=(),
+            verbose=0) -> "KerasEmotionModel":
+        x = self.check_x(x)
+        y = self.check_y(y, len(x))
+        if len(x) == 0:
+            raise ValueError(f"{self.name}: no training samples")
+        val = None
+        if validation_data is not None:
+            xv = self.check_x(validation_data[0], "validation x")
+            val = self._to_network(xv, self.check_y(validation_data[1], len(xv), "validation y"))
+        self._fit_statistics(x)
+        self._compile_once()
+        xt, yt = self._to_network(x, y)
+        hist = self.keras_model.fit(
+            xt, yt, validation_data=val, shuffle=True, verbose=verbose,
+            epochs=int(epochs or self.options["epochs"]),
+            batch_size=int(batch_size or self.options["batch_size"]), callbacks=list(callbacks))
+        for key, values in hist.history.items():
+            self.history_.setdefault(key, []).extend(float(v) for v in values)
+        return self
+
+    def predict_proba(self, x, batch_size=None) -> np.ndarray:
+        x = self.check_x(x)
+        if len(x) == 0:
+            return np.zeros((0, self.num_classes), np.float32)
+        probs = self.keras_model.predict(self._to_network(x), verbose=0,
+                                         batch_size=int(batch_size or self.options["batch_size"]))
+        probs = self._from_network(np.asarray(probs, dtype=np.float32), len(x))
+        return probs / probs.sum(axis=1, keepdims=True)
+
+    def count_params(self) -> int:
+        return int(self.keras_model.count_params())
+
+    def _backend_name(self) -> str:
+        return keras.backend.backend()
+
+    # -- training helpers ----------------------------------------------------------------------
+    def _fit_statistics(self, x: np.ndarray) -> None:
+        """Learn the input statistics of Standardize layers (applied to the model's raw input)
+        from the training data of the first fit only."""
+        for layer in _all_layers(self.keras_model):
+            if isinstance(layer, Standardize) and not layer.is_fitted:
+                layer.fit_statistics(x)
+
+    def _compile_once(self) -> None:
+        if self.keras_model.compiled:  # by an earlier fit, or by a user on .keras_model
+            return
+        opt = keras.optimizers.get({"class_name": self.options["optimizer"],
+                                    "config": {"learning_rate": self.options["learning_rate"]}})
+        self.keras_model.compile(optimizer=opt, loss="sparse_categorical_crossentropy",
+                                 metrics=["accuracy"])
+
+    # -- saving --------------------------------------------------------------------------------
+    def _save_payload(self, folder: Path) -> None:
+        self.keras_model.save(folder / KERAS_FILE)
+
+    @classmethod
+    def _load_payload(cls, folder: Path, meta: dict, trusted) -> "KerasEmotionModel":
+        path = folder / KERAS_FILE
+        if not path.is_file():
+            raise FileNotFoundError(f"{folder}: saved Keras model has no {KERAS_FILE}")
+        try:
+            net = keras.saving.load_model(path, safe_mode=True, compile=False)
+        except Exception as err:  # Keras raises many types; the caller needs the file and why
+            raise ValueError(f"{path}: cannot load ({type(err).__name__}: {err})") from None
+        return cls(meta["name"], net, modality=meta["modality"], input_kind=meta["input_kind"],
+                   num_classes=meta["num_classes"], input_shape=meta["input_shape"],
+                   labels=meta["labels"], options=meta["options"])
+
+
+class FrameModel(KerasEmotionModel):
+    """A per-frame classifier used on clips (n, T, H, W, C): it trains on every frame, labelled
+    with its clip's label, and predicts a clip as the mean of its frames' probabilities.
+    ``.keras_model`` is the frame network (input (H, W, C)); batch sizes count frames."""
+
+    kind = "keras_frames"
+
+    def _to_network(self, x, y=None):
+        frames = x.reshape((-1, *self.input_shape[1:]))
+        if y is None:
+            return frames
+        return frames, np.repeat(y, self.input_shape[0])
+
+    def _from_network(self, probs: np.ndarray, n: int) -> np.ndarray:
+        return probs.reshape(n, self.input_shape[0], -1).mean(axis=1)
+
+
+def _all_layers(model: keras.Model):
+    """Every layer of ``model``, nested models and wrapped layers included."""
+    for layer in model.layers:
+        yield layer
+        inner = getattr(layer, "layer", None)  # TimeDistributed and other wrappers
+        for sub in (layer, inner):
+            if isinstance(sub, keras.Model):
+                yield from _all_layers(sub)

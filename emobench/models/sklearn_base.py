@@ -1,0 +1,130 @@
+"""scikit-learn estimators behind the :class:`EmotionModel` interface, saved with skops.
+
+``fit`` trains once (epochs, batch size and Keras callbacks do not apply and are ignored) and
+records one history entry: ``loss`` is the log loss and ``accuracy`` the accuracy on the
+training data (and on ``validation_data`` when given). ``predict_proba`` always returns
+``num_classes`` columns, even when some class was absent from the training data.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import skops.io as sio
+from sklearn.metrics import accuracy_score, log_loss
+
+from emobench.models.base import EmotionModel
+
+SKOPS_FILE = "model.skops"
+
+#: The types emobench's own scikit-learn models are made of; loading trusts these and nothing
+#: else unless the caller adds names with ``trusted=[...]`` after inspecting the file.
+TRUSTED_TYPES = (
+    "sklearn.pipeline.Pipeline",
+    "sklearn.preprocessing._data.StandardScaler",
+    "sklearn.svm._classes.SVC",
+    "sklearn.calibration.CalibratedClassifierCV",
+    "sklearn.calibration._CalibratedClassifier",
+    "sklearn.calibration._SigmoidCalibration",
+    "emobench.models.fusion.ProbabilityAverage",
+)
+
+
+class SklearnEmotionModel(EmotionModel):
+    """An :class:`EmotionModel` around a scikit-learn classifier (kept as ``.estimator``)."""
+
+    kind = "sklearn"
+
+    def __init__(self, name: str, estimator, **kwargs):
+        super().__init__(name, **kwargs)
+        self.estimator = estimator
+
+    def fit(self, x, y, *, validation_data=None, epochs=None, batch_size=None, callbacks=(),
+            verbose=0) -> "SklearnEmotionModel":
+        x = self._flat(self.check_x(x))
+        y = self.check_y(y, len(x))
+        if len(np.unique(y)) < 2:
+            raise ValueError(f"{self.name}: training needs at least 2 classes; "
+                             f"got {len(np.unique(y))}")
+        try:
+            self.estimator.fit(x, y)
+        except ValueError as err:  # e.g. too few samples of a class for calibration
+            raise ValueError(f"{self.name}: {err}") from None
+        self._record(x, y, "")
+        if validation_data is not None:
+            xv = self._flat(self.check_x(validation_data[0], "validation x"))
+            self._record(xv, self.check_y(validation_data[1], len(xv), "validation y"), "val_")
+        return self
+
+    def predict_proba(self, x, batch_size=None) -> np.ndarray:
+        x = self._flat(self.check_x(x))
+        out = np.zeros((len(x), self.num_classes), np.float32)
+        if len(x):
+            classes = np.asarray(self.estimator.classes_, dtype=np.int64)
+            out[:, classes] = self.estimator.predict_proba(x)
+            out /= out.sum(axis=1, keepdims=True)
+        return out
+
+    def count_params(self) -> int:
+        """Numbers the fitted estimator holds (support vectors, coefficients, scaler
+        statistics...): 0 before ``fit``, and dependent on the training data after it."""
+        return _count_fitted(self.estimator)
+
+    def _flat(self, x: np.ndarray) -> np.ndarray:
+        x = x.reshape(len(x), -1).astype(np.float64)
+        if not np.isfinite(x).all():
+            raise ValueError(f"{self.name}: input has {int((~np.isfinite(x)).sum())} "
+                             f"non-finite values")
+        return x
+
+    def _record(self, x: np.ndarray, y: np.ndarray, prefix: str) -> None:
+        probs = np.clip(self.predict_proba(x), 1e-7, 1.0)
+        loss = log_loss(y, probs / probs.sum(1, keepdims=True), labels=range(self.num_classes))
+        self.history_.setdefault(prefix + "loss", []).append(float(loss))
+        self.history_.setdefault(prefix + "accuracy", []).append(
+            float(accuracy_score(y, probs.argmax(axis=1))))
+
+    def _save_payload(self, folder: Path) -> None:
+        sio.dump(self.estimator, folder / SKOPS_FILE)
+
+    @classmethod
+    def _load_payload(cls, folder: Path, meta: dict, trusted) -> "SklearnEmotionModel":
+        path = folder / SKOPS_FILE
+        if not path.is_file():
+            raise FileNotFoundError(f"{folder}: saved scikit-learn model has no {SKOPS_FILE}")
+        allowed = set(TRUSTED_TYPES) | set(trusted or ())
+        try:
+            found = sio.get_untrusted_types(file=path)
+        except Exception as err:  # a truncated or foreign zip
+            raise ValueError(f"{path}: cannot read ({type(err).__name__}: {err})") from None
+        refused = sorted(set(found) - allowed)
+        if refused:
+            raise ValueError(f"{path}: holds types emobench does not trust: "
+                             f"{', '.join(refused)} (inspect them, then pass trusted=[...])")
+        estimator = sio.load(path, trusted=list(found))
+        return cls(meta["name"], estimator, modality=meta["modality"],
+                   input_kind=meta["input_kind"], num_classes=meta["num_classes"],
+                   input_shape=meta["input_shape"], labels=meta["labels"],
+                   options=meta["options"])
+
+
+def _count_fitted(obj, seen: set | None = None) -> int:
+    """Floats in the public fitted arrays (``name_``) of a scikit-learn object and of the
+    estimators it holds (pipeline steps, calibrated classifiers), each object counted once."""
+    seen = set() if seen is None else seen
+    if id(obj) in seen:
+        return 0
+    seen.add(id(obj))
+    if isinstance(obj, (list, tuple)):
+        return sum(_count_fitted(item, seen) for item in obj)
+    if not type(obj).__module__.startswith(("sklearn.", "emobench.")):
+        return 0
+    total = 0
+    for key, value in vars(obj).items():
+        if key.startswith("_"):
+            continue
+        if isinstance(value, np.ndarray):
+            total += value.size if key.endswith("_") and value.dtype.kind == "f" else 0
+        else:
+            total += _count_fitted(value, seen)
+    return total

@@ -1,0 +1,314 @@
+"""The model zoo: every registered model keeps the EmotionModel contract under every installed
+Keras backend (each in its own process, see model_contract.py), models saved under one backend
+load under another, and each model's particular promises (sizes, weight loading, scaling learned
+from training data only, frame averaging, fusion maths, safe loading) hold."""
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.base import BaseEstimator, ClassifierMixin
+
+from emobench.models import EmotionModel, load_model, parameter_table
+from emobench.models.base import META_FILE
+from emobench.registry import create_model, list_models
+
+HERE = Path(__file__).parent
+ROOT = HERE.parent
+BACKENDS = ("tensorflow", "jax", "torch")
+MODELS = [i.name for i in list_models() if i.modality != "test"]
+KERAS_MODELS = [i.name for i in list_models() if i.backend == "keras" and i.modality != "test"]
+THESIS_MODELS = {
+    "audio_svm": ("audio", "features", "sklearn"), "audio_cnn": ("audio", "features", "keras"),
+    "resnet50": ("video", "clip", "keras"), "c3d": ("video", "clip", "keras"),
+    "c3d_full": ("video", "clip", "keras"), "lrcn": ("video", "clip", "keras"),
+    "frame_cnn": ("video", "image", "keras"), "flow_resnet50": ("flow", "flow", "keras"),
+    "flow_alexnet": ("flow", "flow", "keras"), "fusion_avg": ("fusion", "probs", "sklearn"),
+    "fusion_svm": ("fusion", "probs", "sklearn"),
+}
+
+
+def _current_backend() -> str:
+    import keras
+
+    return keras.backend.backend()
+
+
+@pytest.fixture(scope="module")
+def contract(tmp_path_factory) -> dict:
+    """Run model_contract.py once per installed backend, all at once: {backend: results}."""
+    out = tmp_path_factory.mktemp("contract")
+    procs = {}
+    for backend in BACKENDS:
+        if importlib.util.find_spec(backend) is None:
+            continue
+        env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="3")
+        with open(out / f"{backend}.log", "w") as log:  # a file: a full pipe would stall it
+            procs[backend] = subprocess.Popen(
+                [sys.executable, str(HERE / "model_contract.py"), str(out / backend)],
+                env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+    results = {}
+    for backend, proc in procs.items():
+        proc.wait(timeout=1800)
+        path = out / backend / "results.json"
+        results[backend] = {"dir": out / backend,
+                            "log": (out / f"{backend}.log").read_text()[-4000:],
+                            "models": json.loads(path.read_text())["models"]
+                            if path.is_file() else None}
+    return results
+
+
+def test_registry_has_every_model_of_the_thesis():
+    infos = {i.name: i for i in list_models()}
+    for name, (modality, kind, backend) in THESIS_MODELS.items():
+        info = infos[name]
+        assert (info.modality, info.input_kind, info.backend) == (modality, kind, backend), name
+        assert info.summary, name
+    assert infos["c3d"].default_input_shape == (16, 112, 112, 3)
+    assert infos["audio_cnn"].default_input_shape == (1582,)
+    assert infos["flow_alexnet"].default_input_shape == (15, 112, 112, 2)
+
+
+def test_listing_models_does_not_import_keras():
+    code = ("import sys; from emobench.registry import list_models; n = len(list_models()); "
+            "print(n, 'keras' in sys.modules, 'tensorflow' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=ROOT).stdout.split()
+    assert out == [str(len(list_models())), "False", "False"]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("name", MODELS)
+def test_contract_build_train_save_reload(contract, backend, name):
+    """Tiny build, output shape, parameters > 0, one epoch that moves the weights, save,
+    reload, identical predictions (model_contract.check_model), under each backend."""
+    if backend not in contract:
+        pytest.skip(f"Keras backend {backend} is not installed")
+    run = contract[backend]
+    assert run["models"] is not None, f"contract script crashed:\n{run['log']}"
+    entry = run["models"][name]
+    assert entry["ok"], f"{name} under {backend}: {entry['error']}\n{entry['trace']}"
+    assert entry["params"] > 0
+
+
+@pytest.mark.parametrize("name", KERAS_MODELS)
+def test_model_saved_under_another_backend_loads_here(contract, name):
+    """The zoo's promise: weights trained on a JAX GPU machine load on a TensorFlow laptop."""
+    here = _current_backend()
+    other = next((b for b in contract if b != here), None)
+    if other is None:
+        pytest.skip("only one Keras backend installed")
+    folder = contract[other]["dir"] / name
+    assert folder.is_dir(), f"{name} was not saved under {other}"
+    model = load_model(folder)
+    assert json.loads((folder / META_FILE).read_text())["backend"] == other
+    x, expected = np.load(folder / "x.npy"), np.load(folder / "probs.npy")
+    np.testing.assert_allclose(model.predict_proba(x), expected, atol=1e-4)
+
+
+def test_resnet50_trains_on_frames_and_averages_them(contract):
+    model = load_model(contract[_current_backend()]["dir"] / "resnet50")
+    x = np.load(contract[_current_backend()]["dir"] / "resnet50" / "x.npy")
+    n, frames = len(x), model.input_shape[0]
+    assert model.keras_model.input_shape == (None, *model.input_shape[1:])
+    per_frame = model.keras_model.predict(x.reshape(-1, *x.shape[2:]), verbose=0)
+    expected = per_frame.reshape(n, frames, -1).mean(axis=1)
+    np.testing.assert_allclose(model.predict_proba(x), expected / expected.sum(1, keepdims=True),
+                               atol=1e-6)
+    # Clips and their frames differ: the training history counts frames, a clip is one sample.
+    assert model.predict(x).shape == (n,)
+
+
+def test_resnet50_loads_weights_from_a_file_and_never_downloads(tmp_path):
+    import keras
+
+    with pytest.raises(FileNotFoundError, match="never downloads"):
+        create_model("resnet50", input_shape=(2, 32, 32, 3), weights="imagenet")
+    donor = keras.applications.ResNet50(include_top=False, weights=None, pooling="avg",
+                                        input_shape=(32, 32, 3))
+    donor.save_weights(tmp_path / "notop.weights.h5")
+    model = create_model("resnet50", input_shape=(2, 32, 32, 3),
+                         weights=str(tmp_path / "notop.weights.h5"))
+    backbone = model.keras_model.get_layer("resnet50")
+    for got, want in zip(backbone.get_weights(), donor.get_weights()):
+        np.testing.assert_array_equal(got, want)
+    assert model.keras_model.get_layer("caffe_preprocess") is not None
+
+
+def test_lrcn_loads_a_pretrained_frame_cnn(tmp_path):
+    images = np.random.default_rng(0).integers(0, 256, (6, 32, 32, 3), dtype=np.uint8)
+    cnn = create_model("frame_cnn", input_shape=(32, 32, 3), filters=[8, 16], features=32)
+    cnn.fit(images, np.arange(6) % 7, epochs=1, batch_size=3)
+    saved = cnn.save(tmp_path / "frame_cnn")
+    want = cnn.keras_model.get_layer("frame_cnn_backbone").get_weights()
+
+    # A different frame size and clip length: the CNN's weights do not depend on either.
+    lrcn = create_model("lrcn", input_shape=(8, 48, 48, 3), cnn_weights=saved, train_cnn=False)
+    assert lrcn.options["filters"] == [8, 16] and lrcn.options["features"] == 32
+    inner = lrcn.keras_model.get_layer("frames").layer
+    for got, exp in zip(inner.get_weights(), want):
+        np.testing.assert_array_equal(got, exp)
+    fresh = create_model("lrcn", input_shape=(8, 48, 48, 3), filters=[8, 16], features=32)
+    assert not np.array_equal(fresh.keras_model.get_layer("frames").layer.get_weights()[0],
+                              want[0])
+    assert not inner.trainable and fresh.keras_model.get_layer("frames").layer.trainable
+
+    with pytest.raises(ValueError, match="weight shapes differ"):
+        create_model("lrcn", input_shape=(8, 32, 32, 3), cnn_weights=saved, features=64)
+    other = create_model("fusion_avg").fit(np.full((2, 14), 1 / 7), [0, 1])
+    with pytest.raises(ValueError, match="must be a saved frame_cnn"):
+        create_model("lrcn", cnn_weights=other.save(tmp_path / "fusion"))
+
+
+def test_audio_models_learn_their_scaling_from_training_data_only(tmp_path):
+    rng = np.random.default_rng(1)
+    x_train = rng.normal(100, 30, (20, 16))
+    x_train[:, 3] = 7.0  # a constant feature keeps scale 1, as scikit-learn's scale does
+    x_other = rng.normal(-5, 2, (20, 16))
+    y = np.arange(20) % 4
+
+    cnn = create_model("audio_cnn", num_classes=4, input_shape=(16,))
+    cnn.fit(x_train, y, epochs=1, batch_size=10)
+    layer = cnn.keras_model.get_layer("standardize")
+    np.testing.assert_allclose(np.array(layer.mean), x_train.mean(0), rtol=1e-6)
+    want_scale = x_train.std(0)
+    want_scale[3] = 1.0
+    np.testing.assert_allclose(np.array(layer.scale), want_scale, rtol=1e-5)
+    cnn.fit(x_other, y, epochs=1, batch_size=10)  # more training: statistics stay
+    np.testing.assert_allclose(np.array(layer.mean), x_train.mean(0), rtol=1e-6)
+    again = load_model(cnn.save(tmp_path / "cnn"))
+    np.testing.assert_allclose(np.array(again.keras_model.get_layer("standardize").mean),
+                               x_train.mean(0), rtol=1e-6)
+    assert len(again.history_["loss"]) == 2
+
+    svm = create_model("audio_svm", num_classes=4, input_shape=(16,)).fit(x_train, y)
+    np.testing.assert_allclose(svm.estimator.named_steps["scale"].mean_, x_train.mean(0))
+
+
+def test_c3d_sizes():
+    rows = {r["name"]: r for r in parameter_table(names={"c3d", "c3d_full"})}
+    assert 0.31e6 <= rows["c3d"]["params"] <= 0.35e6  # the thesis's 0.33 M
+    net = create_model("c3d_full").keras_model
+    kinds = [type(layer).__name__ for layer in net.layers]
+    assert kinds.count("Conv3D") == 8 and kinds.count("MaxPooling3D") == 5
+    assert net.get_layer("flatten").input.shape[1:] == (1, 4, 4, 512)  # pool5 of the paper
+    assert net.get_layer("fc6").units == net.get_layer("fc7").units == 4096
+    assert rows["c3d_full"]["params"] == net.count_params()
+
+
+def test_parameter_report_is_current():
+    """reports/model_parameters.md is generated; its numbers must match the code's."""
+    report = (ROOT / "reports" / "model_parameters.md").read_text()
+    assert "python -m emobench.models.params" in report
+    rows = parameter_table()
+    assert {r["name"] for r in rows} == set(MODELS)
+    for r in rows:
+        cell = "-" if r["params"] is None else f"{r['params'] / 1e6:.3f}"
+        shape = "(n, " + ", ".join(map(str, r["input_shape"])) + ")"
+        assert f"| {r['name']} | {r['modality']} | {shape} | {cell} |" in report, r["name"]
+    sizes = {r["name"]: r["params"] for r in rows if r["input_shape"] != (988,)
+             and r["input_shape"] != (6552,)}
+    assert 1.9e6 <= sizes["lrcn"] <= 2.3e6  # the thesis's 2.1 M
+    assert 23e6 <= sizes["resnet50"] <= 24e6  # the real ResNet50, not the thesis's 2.5 M
+
+
+def test_fusion_avg_is_the_weighted_mean_of_the_two_halves(tmp_path):
+    p_audio = np.array([[0.7, 0.1, 0.2], [0.2, 0.2, 0.6]])
+    p_video = np.array([[0.1, 0.8, 0.1], [0.3, 0.3, 0.4]])
+    x = np.hstack([p_audio, p_video])
+    model = create_model("fusion_avg", num_classes=3).fit(x, [0, 1])
+    np.testing.assert_allclose(model.predict_proba(x), (p_audio + p_video) / 2, rtol=1e-6)
+    audio_only = create_model("fusion_avg", num_classes=3, weights=[1, 0]).fit(x, [0, 1])
+    np.testing.assert_allclose(audio_only.predict_proba(x), p_audio, rtol=1e-6)
+    assert audio_only.count_params() == 2
+    again = load_model(audio_only.save(tmp_path / "avg"))
+    np.testing.assert_array_equal(again.predict_proba(x), audio_only.predict_proba(x))
+    with pytest.raises(ValueError, match="6 values for 3 classes"):
+        create_model("fusion_svm", num_classes=3, input_shape=(14,))
+    with pytest.raises(ValueError, match="non-negative"):
+        create_model("fusion_avg", weights=[1, -1])
+
+
+def test_sklearn_model_has_a_column_for_every_class():
+    rng = np.random.default_rng(2)
+    x, y = rng.normal(size=(15, 4)), np.arange(15) % 3  # class 3 never seen
+    model = create_model("audio_svm", num_classes=4, input_shape=(4,)).fit(x, y)
+    probs = model.predict_proba(x)
+    assert probs.shape == (15, 4) and np.all(probs[:, 3] == 0)
+    np.testing.assert_allclose(probs.sum(1), 1, rtol=1e-6)
+    assert model.history_["loss"][0] > 0 and model.count_params() > 0
+    with pytest.raises(ValueError, match="audio_svm: .*5-fold"):
+        create_model("audio_svm", num_classes=4, input_shape=(4,)).fit(x[:8], y[:8])
+
+
+def test_bad_inputs_get_one_line_errors():
+    model = create_model("audio_svm", input_shape=(8,))
+    with pytest.raises(ValueError, match=r"audio_svm: x must have shape \(n, 8\); got \(3, 9\)"):
+        model.predict_proba(np.zeros((3, 9)))
+    with pytest.raises(ValueError, match=r"outside \[0, 7\)"):
+        model.fit(np.zeros((3, 8)), [0, 1, 7])
+    with pytest.raises(ValueError, match="non-finite"):
+        model.fit(np.full((3, 8), np.nan), [0, 1, 2])
+    with pytest.raises(TypeError, match="c3d: unknown option.*dropuot.*options are"):
+        create_model("c3d", dropuot=0.3)
+    with pytest.raises(ValueError, match="3 labels given for 7 classes"):
+        create_model("fusion_svm", labels=["a", "b", "c"])
+    with pytest.raises(ValueError, match="must end with 3 channels"):
+        create_model("c3d", input_shape=(8, 32, 32, 2))
+    with pytest.raises(ValueError, match="at least 32x32"):
+        create_model("resnet50", input_shape=(8, 16, 16, 3))
+    with pytest.raises(KeyError, match="unknown model 'c4d'"):
+        create_model("c4d")
+
+
+def test_labels_follow_num_classes():
+    assert create_model("fusion_avg").labels[:2] == ("neutral", "happy")
+    assert create_model("fusion_avg", num_classes=8).labels[-1] == "calm"
+    assert create_model("fusion_avg", num_classes=3).labels == ("class_0", "class_1", "class_2")
+    named = create_model("fusion_avg", num_classes=2, labels=["pos", "neg"])
+    assert named.labels == ("pos", "neg")
+
+
+class Shady(ClassifierMixin, BaseEstimator):
+    """A type outside emobench's trusted list, to check loading refuses it."""
+
+    def fit(self, X, y):
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict_proba(self, X):
+        return np.full((len(X), len(self.classes_)), 1 / len(self.classes_))
+
+
+def test_loading_refuses_untrusted_types_and_bad_folders(tmp_path):
+    model = create_model("fusion_svm", num_classes=2)
+    model.estimator = Shady()
+    folder = model.fit(np.random.default_rng(0).random((10, 4)), np.arange(10) % 2) \
+        .save(tmp_path / "shady")
+    with pytest.raises(ValueError, match=r"model.skops: holds types .*Shady"):
+        load_model(folder)
+    trusted = [f"{Shady.__module__}.Shady"]
+    assert isinstance(load_model(folder, trusted=trusted).estimator, Shady)
+
+    with pytest.raises(FileNotFoundError, match="not a saved emobench model"):
+        load_model(tmp_path)
+    meta = json.loads((folder / META_FILE).read_text())
+    (folder / META_FILE).write_text(json.dumps({**meta, "format": 99}))
+    with pytest.raises(ValueError, match="unsupported save format 99"):
+        EmotionModel.load(folder)
+
+
+def test_save_replaces_an_older_model_atomically(tmp_path):
+    x, y = np.random.default_rng(0).random((10, 4)), np.arange(10) % 2
+    first = create_model("fusion_svm", num_classes=2).fit(x, y).save(tmp_path / "m")
+    (first / "stale.txt").write_text("from the older model")
+    create_model("fusion_avg", num_classes=2).fit(x, y).save(tmp_path / "m")
+    assert sorted(p.name for p in (tmp_path / "m").iterdir()) == [META_FILE, "model.skops"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]  # no temporary folders left
+    assert load_model(tmp_path / "m").name == "fusion_avg"
