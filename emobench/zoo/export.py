@@ -121,34 +121,66 @@ def _command(command: str) -> str:
     return " ".join(words)
 
 
-def build_entry(row: dict, run: dict, rows: list[dict], meta: dict, store, *, name: str,
-                run_dir: Path, url: str | None) -> tuple[Entry, dict]:
-    """The manifest entry (without file, size and hash yet) and the archive's info record."""
+@dataclass
+class CellRecord:
+    """Everything the results database says about one finished cell."""
+
+    row: dict
+    run: dict
+    rows: list[dict]
+    meta: dict
+    run_dir: Path
+    model_dir: Path
+    ids: list[str]
+
+
+def read_cell(run_dir: str | Path, cell: str, run_id: str | None = None) -> CellRecord:
+    """The cell ``cell`` (key or unique prefix) of run ``run_id`` (default: the latest) in the
+    results database of ``run_dir``, opened read-only, with its saved model's meta."""
+    from emobench.harness.store import ResultStore
+    from emobench.models.base import read_meta
+
+    try:
+        store = ResultStore(run_dir, readonly=True)
+    except (ValueError, FileNotFoundError) as err:
+        raise ZooError(str(err)) from None
+    with store:
+        run = store.run(run_id)
+        row = find_cell(store, run["run_id"], cell)
+        if row["cell"].get("branches"):
+            raise ZooError(f"cell {row['key']} is a fusion cell over other cells' outputs; "
+                           f"export its branch cells instead")
+        if not row.get("model_path"):
+            raise ZooError(f"cell {row['key']}: its run saved no model (save_models was off)")
+        ids = [*(store.array(row["key"], "train_ids") or []),
+               *(store.array(row["key"], "val_ids") or [])]
+        rows, base = store.cells(run["run_id"]), store.path.parent
+    try:
+        meta = read_meta(base / row["model_path"])
+    except (ValueError, FileNotFoundError) as err:
+        raise ZooError(str(err)) from None
+    return CellRecord(row, run, rows, meta, base, base / row["model_path"], ids)
+
+
+def build_entry(rec: CellRecord, name: str, url: str | None) -> tuple[dict, dict]:
+    """The manifest entry's fields (all but file, size and hash) and the archive's info."""
+    row, meta = rec.row, rec.meta
     cell, split, prov, metrics = row["cell"], row["split"], row["provenance"], row["metrics"]
     features = row["features"]
     stage = prov.get("preprocess") or cell["preprocess"].get(features, {})
     info = {"format": ARCHIVE_FORMAT, "name": name, "model": row["model"],
             "features": features, "preprocess": stage, "labels": meta["labels"],
             "input_shape": meta["input_shape"], "kind": meta["kind"]}
-    training = {k: cell["options"][k] for k in TRAINING_OPTIONS if k in cell["options"]}
-    options = dict(meta.get("options", {}))
-    keras = meta["kind"].startswith("keras")
-    if keras:  # the factory's training defaults were overridden by the run's: show the run's
-        from emobench.models.factory import KERAS_TRAINING
-
-        training.update(optimizer=options.get("optimizer"), epochs=cell["epochs"],
-                        epochs_run=int(metrics.get("epochs_run", 0)))
-        options = {k: v for k, v in options.items() if k not in KERAS_TRAINING}
-    chose = keras and training.get("early_stopping")
+    options, training = _split_options(meta, cell, metrics)
+    chose = meta["kind"].startswith("keras") and training.get("early_stopping")
     held_out = {**_scores(metrics, "val_"), "clips": split.get("n_val"),
                 "speakers": split.get("val_speakers", [])}
     metrics_out = {"held_out": held_out,
                    "train": {**_scores(metrics, "train_"), "clips": split.get("n_train")},
-                   "cv": _cv(row, rows), "chance": metrics.get("chance")}
+                   "cv": _cv(row, rec.rows), "chance": metrics.get("chance")}
     if "rml_accuracy" in metrics:
         metrics_out["rml"] = {**_scores(metrics, "rml_"), "clips": int(metrics.get("n_rml", 0)),
                               "classes": 6}
-    ids = (store.array(row["key"], "train_ids") or []) + (store.array(row["key"], "val_ids") or [])
     protocol = {
         "name": row["protocol"], "folds": row["folds"], "fold": row["fold"],
         "train_speakers": split.get("train_speakers", []),
@@ -157,20 +189,35 @@ def build_entry(row: dict, run: dict, rows: list[dict], meta: dict, store, *, na
                       "the held-out scores are optimistic" if chose else
                       "none: these are the weights after the last training epoch; nothing was "
                       "chosen on the held-out speakers")}
-    provenance = {"run_id": run["run_id"], "cell": row["key"], "run_dir": str(run_dir),
-                  "command": _command(run.get("command") or ""), "git": prov.get("git"),
+    provenance = {"run_id": rec.run["run_id"], "cell": row["key"],
+                  "run_dir": str(rec.run_dir),
+                  "command": _command(rec.run.get("command") or ""), "git": prov.get("git"),
                   "date": row.get("finished"), "backend": prov.get("backend"),
                   "versions": prov.get("versions", {}),
                   "cpu": (prov.get("hardware") or {}).get("cpu"),
                   "train_seconds": metrics.get("train_time"), "training": training,
                   "seed": cell.get("seed"), "skipped_clips": prov.get("skipped_clips")}
-    entry = dict(name=name, model=row["model"], options=options,
-                 features=features, preprocess=stage, labels=meta["labels"],
-                 input_shape=meta["input_shape"], params=int(metrics.get("params", 0)),
-                 dataset=describe_dataset(row, run, ids), protocol=protocol,
+    entry = dict(name=name, model=row["model"], options=options, features=features,
+                 preprocess=stage, labels=meta["labels"], input_shape=meta["input_shape"],
+                 params=int(metrics.get("params", 0)),
+                 dataset=describe_dataset(row, rec.run, rec.ids), protocol=protocol,
                  metrics=metrics_out, source="url" if url else "package", url=url,
                  provenance=provenance)
     return jsonable(entry), jsonable(info)
+
+
+def _split_options(meta: dict, cell: dict, metrics: dict) -> tuple[dict, dict]:
+    """The factory's own options, and how the run trained it (the run's batch size, epochs
+    and so on, which override the factory's training defaults)."""
+    training = {k: cell["options"][k] for k in TRAINING_OPTIONS if k in cell["options"]}
+    options = dict(meta.get("options", {}))
+    if meta["kind"].startswith("keras"):
+        from emobench.models.factory import KERAS_TRAINING
+
+        training.update({k: options[k] for k in KERAS_TRAINING if k in options})
+        training.update(epochs=cell["epochs"], epochs_run=int(metrics.get("epochs_run", 0)))
+        options = {k: v for k, v in options.items() if k not in KERAS_TRAINING}
+    return options, training
 
 
 def export_cell(run_dir: str | Path, cell: str, *, run_id: str | None = None,
@@ -178,37 +225,20 @@ def export_cell(run_dir: str | Path, cell: str, *, run_id: str | None = None,
                 url: str | None = None) -> Exported:
     """Package cell ``cell`` (its key or a unique prefix) of run ``run_id`` (default: the latest)
     in the results database of ``run_dir`` as a zoo entry under ``out_dir``."""
-    from emobench.harness.store import ResultStore
-    from emobench.models.base import read_meta
     from emobench.zoo.docs import render_card
 
-    with ResultStore(run_dir) as store:
-        run = store.run(run_id)
-        rows = store.cells(run["run_id"])
-        row = find_cell(store, run["run_id"], cell)
-        if row["cell"].get("branches"):
-            raise ZooError(f"cell {row['key']} is a fusion cell over other cells' outputs; "
-                           f"export its branch cells instead")
-        if not row.get("model_path"):
-            raise ZooError(f"cell {row['key']}: its run saved no model (save_models was off)")
-        base = store.path.parent
-        model_dir = base / row["model_path"]
-        try:
-            meta = read_meta(model_dir)
-        except (ValueError, FileNotFoundError) as err:
-            raise ZooError(str(err)) from None
-        name = name or default_name(row)
-        fields, info = build_entry(row, run, rows, meta, store, name=name, run_dir=base, url=url)
-    check_name(name)
+    rec = read_cell(run_dir, cell, run_id)
+    name = check_name(name or default_name(rec.row))
+    fields, info = build_entry(rec, name, url)
     out_dir = Path(out_dir)
     with tempfile.TemporaryDirectory(prefix="emobench-export-") as tmp:
-        archive, digest, size = write_archive(_inference_copy(model_dir, meta, Path(tmp)), info,
-                                              out_dir, name)
+        archive, digest, size = write_archive(_inference_copy(rec.model_dir, rec.meta,
+                                                              Path(tmp)), info, out_dir, name)
     entry = Entry(**fields, file=archive.name, size=size, sha256=digest)
     manifest = Manifest([entry], out_dir, str(out_dir / f"{name}.json"))
     manifest_path = atomic_write_text(out_dir / f"{name}.json", manifest.to_json())
     card = atomic_write_text(out_dir / f"{name}.md", render_card(
-        entry, note=f"Written by `emobench zoo export` with {name}-{digest[:8]}.zip."))
+        entry, note=f"Written by `emobench zoo export` with {archive.name}."))
     return Exported(entry, archive, manifest_path, card)
 
 

@@ -99,9 +99,10 @@ def verify(names=None, manifest=None) -> list[Check]:
             continue
         try:
             verify_file(path, entry.name, entry.size, entry.sha256)
-            out.append(Check(entry.name, "ok", path, f"sha256 {entry.sha256[:16]}..."))
         except ZooError as err:
             out.append(Check(entry.name, "bad", path, str(err)))
+            continue
+        out.append(Check(entry.name, "ok", path, f"{path} sha256 {entry.sha256[:16]}..."))
     return out
 
 
