@@ -85,8 +85,15 @@ def render_readme(manifest: Manifest) -> str:
         "the same run, for context. Accuracy and UAR are over the 7 emotions (calm left out).",
         "Entries trained on the generated corpus show that the pipeline works end to end; their",
         "scores say nothing about real faces or voices.", "",
+        "Every entry ships the model of fold 1 of its run (a rule fixed before training, not a",
+        "pick of the best fold); its card gives the speakers it was trained and scored on.", "",
         render_table(manifest),
-        f"{len(manifest)} entries; files inside the package: {_mb(total)} in all.", ""])
+        f"{len(manifest)} entries; files inside the package: {_mb(total)} in all.", "",
+        "Not shipped: `resnet50`, `flow_resnet50` and `flow_alexnet` hold 23-25 M parameters",
+        "(about 95-100 MB of weights) whatever the input size, too much for a wheel. Train and",
+        "package them yourself with `emobench run` and `emobench zoo export --url URL`: an",
+        "entry whose source is a URL is downloaded once with pooch into the zoo cache",
+        "(`$EMOBENCH_ZOO_DIR`, else `$EMOBENCH_CACHE/zoo`), and used from there offline.", ""])
 
 
 def render_card(entry: Entry, note: str = GENERATED) -> str:
@@ -129,7 +136,7 @@ def render_card(entry: Entry, note: str = GENERATED) -> str:
               f"- run `{p.get('run_id')}`, cell `{p.get('cell')}` "
               f"(recipe: [`zoo/recipes/{e.name}.sh`](../recipes/{e.name}.sh))",
               f"- command: `{p.get('command')}`",
-              f"- training: {_options(p.get('training', {}))}, seed {p.get('seed')}, "
+              f"- training: {_options({'seed': p.get('seed'), **p.get('training', {})})}; "
               f"{_f(p.get('train_seconds'), 1)} s on {p.get('cpu')}",
               f"- git {p.get('git')}, finished {p.get('date')}, Keras backend {p.get('backend')}",
               f"- versions: {_options(p.get('versions', {}))}",
