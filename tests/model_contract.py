@@ -54,7 +54,7 @@ def check_model(info, out: Path) -> dict:
     from emobench.registry import create_model
 
     shape = (2 * NUM_CLASSES,) if info.input_kind == "probs" else TINY[info.input_kind]
-    model = create_model(info.name, num_classes=NUM_CLASSES, input_shape=shape)
+    model = create_model(info.name, num_classes=NUM_CLASSES, input_shape=shape, seed=0)
     x, y = tiny_data(info.input_kind, shape)
     assert model.input_shape == shape and model.num_classes == NUM_CLASSES
     assert (model.name, model.modality, model.input_kind) == (info.name, info.modality,

@@ -56,12 +56,14 @@ def _fusion_shape(name: str, num_classes: int, input_shape) -> tuple[int]:
 def fusion_avg(num_classes=7, input_shape=None, **options):
     """Late fusion by averaging the audio and video probabilities (input (n, 2*num_classes)).
 
-    Options: ``weights`` ([0.5, 0.5]: audio, video; non-negative), ``labels``.
+    Options: ``weights`` ([0.5, 0.5]: audio, video; non-negative), ``seed`` (accepted like
+    every model's; nothing here is random), ``labels``.
     """
     from emobench.models.sklearn_base import SklearnEmotionModel
 
     shape = _fusion_shape("fusion_avg", num_classes, input_shape)
-    labels, opts = resolve_options("fusion_avg", options, {"weights": [0.5, 0.5]})
+    labels, opts = resolve_options("fusion_avg", options,
+                                   {"weights": [0.5, 0.5], "seed": None})
     weights = opts["weights"]
     if len(weights) != 2 or min(weights) < 0 or sum(weights) <= 0:
         raise ValueError(f"fusion_avg: weights must be two non-negative numbers, not both 0; "

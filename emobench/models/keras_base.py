@@ -65,8 +65,12 @@ class KerasEmotionModel(EmotionModel):
         x = self.check_x(x)
         if len(x) == 0:
             return np.zeros((0, self.num_classes), np.float32)
-        probs = self.keras_model.predict(self._to_network(x), verbose=0,
-                                         batch_size=int(batch_size or self.options["batch_size"]))
+        batch = int(batch_size or self.options["batch_size"])
+        net_x = self._to_network(x)
+        if len(net_x) <= batch:  # one batch: skip predict()'s data pipeline (40 ms on TF)
+            probs = self.keras_model.predict_on_batch(net_x)
+        else:
+            probs = self.keras_model.predict(net_x, verbose=0, batch_size=batch)
         probs = self._from_network(np.asarray(probs, dtype=np.float32), len(x))
         return probs / probs.sum(axis=1, keepdims=True)
 

@@ -37,7 +37,8 @@ def resnet50_network(frame_shape, num_classes: int, *, weights=None, dropout=0.5
     inputs = keras.Input(frame_shape, name="frame")
     x = (CaffePreprocess(name="caffe_preprocess")(inputs) if weights is not None
          else layers.Rescaling(1.0 / 255, name="rescale")(inputs))
-    backbone = keras.applications.ResNet50(include_top=False, pooling="avg", input_shape=frame_shape,
+    backbone = keras.applications.ResNet50(include_top=False, pooling="avg",
+                                           input_shape=frame_shape,
                                            weights=None if weights is None else str(weights))
     x = backbone(x)
     x = layers.Dropout(dropout, name="dropout")(x)
