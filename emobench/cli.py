@@ -266,7 +266,7 @@ def zoo_list(manifest: Path | None, as_json: bool) -> None:
                      f"{cv[0]:.3f} ± {cv[1]:.3f}" if cv else "-", f"{e.size / 1e6:.1f} MB",
                      e.source, {"ok": "yes", "missing": "not yet", "bad": "BAD"}[states[e.name]]])
     click.echo(tabulate(rows, headers=["entry", "trained on", "held-out acc", "CV acc",
-                                       "size", "source", "at hand"]))
+                                       "size", "source", "at hand"], disable_numparse=True))
 
 
 @zoo.command("info")

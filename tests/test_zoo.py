@@ -318,7 +318,7 @@ def test_shipped_manifest_is_complete_and_every_file_matches():
     manifest = Manifest.packaged()
     assert all(c.state == "ok" for c in verify(manifest=manifest)), verify(manifest=manifest)
     names = {(e.model, e.features) for e in manifest}
-    for model in ("audio_cnn",):
+    for model in ("audio_svm", "audio_cnn"):
         for feature_set in ("emobase", "emobase2010", "emo_large"):
             assert (model, feature_set) in names
     assert any(e.features == "faces" for e in manifest)

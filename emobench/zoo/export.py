@@ -172,7 +172,7 @@ def build_entry(rec: CellRecord, name: str, url: str | None) -> tuple[dict, dict
             "features": features, "preprocess": stage, "labels": meta["labels"],
             "input_shape": meta["input_shape"], "kind": meta["kind"]}
     options, training = _split_options(meta, cell, metrics)
-    chose = meta["kind"].startswith("keras") and training.get("early_stopping")
+    keras = meta["kind"].startswith("keras")
     held_out = {**_scores(metrics, "val_"), "clips": split.get("n_val"),
                 "speakers": split.get("val_speakers", [])}
     metrics_out = {"held_out": held_out,
@@ -185,10 +185,7 @@ def build_entry(rec: CellRecord, name: str, url: str | None) -> tuple[dict, dict
         "name": row["protocol"], "folds": row["folds"], "fold": row["fold"],
         "train_speakers": split.get("train_speakers", []),
         "val_speakers": split.get("val_speakers", []),
-        "selection": ("EarlyStopping on the held-out speakers' val_loss kept the best epoch: "
-                      "the held-out scores are optimistic" if chose else
-                      "none: these are the weights after the last training epoch; nothing was "
-                      "chosen on the held-out speakers")}
+        "selection": _selection(keras, training)}
     provenance = {"run_id": rec.run["run_id"], "cell": row["key"],
                   "run_dir": str(rec.run_dir),
                   "command": _command(rec.run.get("command") or ""), "git": prov.get("git"),
@@ -204,6 +201,18 @@ def build_entry(rec: CellRecord, name: str, url: str | None) -> tuple[dict, dict
                  metrics=metrics_out, source="url" if url else "package", url=url,
                  provenance=provenance)
     return jsonable(entry), jsonable(info)
+
+
+def _selection(keras: bool, training: dict) -> str:
+    """Whether the held-out speakers had any say in which weights were kept."""
+    if not keras:
+        return "none: fitted once on the training speakers; nothing was chosen on the held-out " \
+               "speakers"
+    if training.get("early_stopping"):
+        return "EarlyStopping on the held-out speakers' val_loss kept the best epoch: the " \
+               "held-out scores are optimistic"
+    return "none: these are the weights after the last training epoch; nothing was chosen on " \
+           "the held-out speakers"
 
 
 def _split_options(meta: dict, cell: dict, metrics: dict) -> tuple[dict, dict]:
