@@ -75,7 +75,7 @@ def test_training_throughput(benchmark, figure, name, shape, n, batch):
                        iterations=1)
     rate = n / benchmark.stats.stats.mean
     benchmark.extra_info.update(samples=n, samples_per_s=rate, input=list(shape))
-    figure("training throughput", f"{name} {shape} x{n}", f"{rate:.1f} samples/s")
+    figure("training throughput", f"{name} {shape} x{n}", f"{rate:.4g} samples/s")
 
 
 @pytest.mark.parametrize("name, shape, n, batch", CASES, ids=IDS)
@@ -87,4 +87,4 @@ def test_inference_latency_batch1(benchmark, figure, name, shape, n, batch):
     assert probs.shape == (1, 7)
     ms = benchmark.stats.stats.median * 1e3
     benchmark.extra_info.update(latency_ms=ms, input=list(shape))
-    figure("inference latency (batch 1)", f"{name} {shape}", f"{ms:.1f} ms")
+    figure("inference latency (batch 1)", f"{name} {shape}", f"{ms:.3g} ms")

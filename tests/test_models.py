@@ -153,6 +153,7 @@ def test_lrcn_loads_a_pretrained_frame_cnn(tmp_path):
     # A different frame size and clip length: the CNN's weights do not depend on either.
     lrcn = create_model("lrcn", input_shape=(8, 48, 48, 3), cnn_weights=saved, train_cnn=False)
     assert lrcn.options["filters"] == [8, 16] and lrcn.options["features"] == 32
+    assert lrcn.options["cnn_weights"] == str(saved)  # a Path option is kept as JSON text
     inner = lrcn.keras_model.get_layer("frames").layer
     for got, exp in zip(inner.get_weights(), want):
         np.testing.assert_array_equal(got, exp)
@@ -270,6 +271,16 @@ def test_bad_inputs_get_one_line_errors():
         create_model("resnet50", input_shape=(8, 16, 16, 3))
     with pytest.raises(KeyError, match="unknown model 'c4d'"):
         create_model("c4d")
+
+
+def test_seed_makes_the_initial_weights_reproducible():
+    def weights(seed):
+        net = create_model("c3d", input_shape=(8, 32, 32, 3), seed=seed).keras_model
+        return net.get_weights()
+
+    first, again, other = weights(3), weights(3), weights(4)
+    assert all(np.array_equal(a, b) for a, b in zip(first, again))
+    assert not all(np.array_equal(a, b) for a, b in zip(first, other))
 
 
 def test_labels_follow_num_classes():

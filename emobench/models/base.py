@@ -34,11 +34,11 @@ META_FILE = "meta.json"
 #: Bumped when the saved folder's layout changes, so an old folder is never misread.
 SAVE_FORMAT = 1
 
-#: Where the class of each saved kind lives (``meta.json["kind"]``); imported on demand.
-_KIND_MODULES = {
-    "keras": "emobench.models.keras_base",
-    "keras_frames": "emobench.models.keras_base",
-    "sklearn": "emobench.models.sklearn_base",
+#: The class of each saved kind (``meta.json["kind"]``): (module, class), imported on demand.
+_KINDS = {
+    "keras": ("emobench.models.keras_base", "KerasEmotionModel"),
+    "keras_frames": ("emobench.models.keras_base", "FrameModel"),
+    "sklearn": ("emobench.models.sklearn_base", "SklearnEmotionModel"),
 }
 
 
@@ -165,11 +165,10 @@ class EmotionModel:
         folder = Path(path)
         meta = read_meta(folder)
         kind = meta.get("kind")
-        if kind not in _KIND_MODULES:
+        if kind not in _KINDS:
             raise ValueError(f"{folder / META_FILE}: unknown model kind {kind!r}")
-        module = importlib.import_module(_KIND_MODULES[kind])
-        impl = next(c for c in vars(module).values()
-                    if isinstance(c, type) and issubclass(c, EmotionModel) and c.kind == kind)
+        module, class_name = _KINDS[kind]
+        impl = getattr(importlib.import_module(module), class_name)
         model = impl._load_payload(folder, meta, trusted)
         model.history_ = {k: [float(v) for v in vs] for k, vs in meta.get("history", {}).items()}
         return model

@@ -4,6 +4,7 @@ input shape it was given, and look up its registry entry."""
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 from emobench.registry import get_model_info
@@ -24,11 +25,17 @@ def resolve_options(name: str, given: dict[str, Any], defaults: dict[str, Any]):
         raise TypeError(f"{name}: unknown option(s) {', '.join(unknown)}; "
                         f"options are: labels, {', '.join(sorted(defaults))}")
     options = {**defaults, **given}
-    try:
-        options = json.loads(json.dumps(options))  # tuples become lists, as after a reload
+    try:  # tuples become lists and paths strings, as they are after a reload
+        options = json.loads(json.dumps(options, default=_path_to_str))
     except TypeError as err:
         raise TypeError(f"{name}: options must be JSON-serialisable ({err})") from None
     return labels, options
+
+
+def _path_to_str(value):
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    raise TypeError(f"{type(value).__name__} {value!r} is not JSON-serialisable")
 
 
 def check_shape(name: str, input_shape, ndim: int, channels: int | None = None,

@@ -47,7 +47,7 @@ class KerasEmotionModel(EmotionModel):
         if len(x) == 0:
             raise ValueError(f"{self.name}: no training samples")
         val = None
-        if validation_data is not None:
+        if validation_data is not None and len(validation_data[0]):
             xv = self.check_x(validation_data[0], "validation x")
             val = self._to_network(xv, self.check_y(validation_data[1], len(xv), "validation y"))
         self._fit_statistics(x)

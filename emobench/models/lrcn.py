@@ -87,7 +87,6 @@ def lrcn(num_classes=7, input_shape=(16, 112, 112, 3), **options):
     if options.get("cnn_weights") is not None:
         source = _load_frame_cnn(options["cnn_weights"])
         defaults.update({k: source.options[k] for k in CNN_OPTIONS})
-        options = {**options, "cnn_weights": str(options["cnn_weights"])}
     labels, opts = resolve_options("lrcn", options, defaults)
     seed_keras(opts)
     backbone = frame_backbone(shape[1:], opts["filters"], opts["features"])

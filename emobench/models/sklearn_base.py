@@ -51,7 +51,7 @@ class SklearnEmotionModel(EmotionModel):
         except ValueError as err:  # e.g. too few samples of a class for calibration
             raise ValueError(f"{self.name}: {err}") from None
         self._record(x, y, "")
-        if validation_data is not None:
+        if validation_data is not None and len(validation_data[0]):
             xv = self._flat(self.check_x(validation_data[0], "validation x"))
             self._record(xv, self.check_y(validation_data[1], len(xv), "validation y"), "val_")
         return self
