@@ -103,3 +103,27 @@ def test_cli_errors_name_the_file_or_the_entry(tmp_path):
         from emobench import create_model
 
         predict_file(wav, create_model("audio_svm", input_shape=(988,)))
+
+
+@pytest.mark.realdata
+def test_shipped_audio_entry_reproduces_its_card_on_real_held_out_actors(real_data):
+    """The shipped audio_svm weights score on RAVDESS actors 1-4, preprocessed as predict
+    does, exactly what their card says."""
+    from emobench.datasets import load_dataset
+    from emobench.harness.data import labels_of
+    from emobench.preprocess.audio import audio_features
+
+    root = real_data / "ravdess-speech"
+    if not root.is_dir():
+        pytest.skip(f"{root} is absent")
+    model = load_pretrained(_shipped("audio_svm", "emobase"))
+    held_out = model.zoo_entry.held_out
+    clips = [c for c in load_dataset("ravdess", root).clips if c.speaker in held_out["speakers"]]
+    out = audio_features(clips, "emobase", progress=False)
+    labels = labels_of(clips)
+    y = np.array([labels[i] for i in out.ids])
+    assert len(y) == held_out["clips"]
+    assert (model.predict(out.data) == y).mean() == pytest.approx(held_out["accuracy"])
+    one = next(c for c in clips if c.clip_id == out.ids[0])
+    np.testing.assert_allclose(predict_file(one.path, model).probabilities,
+                               model.predict_proba(out.data[:1])[0], rtol=0, atol=1e-6)
