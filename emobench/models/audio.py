@@ -36,8 +36,9 @@ def calibrated_svc(opts: dict):
 def audio_svm(num_classes=7, input_shape=DEFAULT_FEATURES, **options):
     """SVM on standardised openSMILE features (scikit-learn: StandardScaler + SVC, probabilities).
 
-    Options: ``kernel`` ("rbf"), ``C`` (1.0), ``gamma`` ("scale"), ``calibration_folds`` (5:
-    every class needs that many training samples), ``seed`` (0), ``labels``.
+    Options: ``kernel`` ("rbf"), ``C`` (1.0), ``gamma`` ("scale"), ``calibration_folds`` (5;
+    fewer when the rarest class has fewer training samples, at least 2), ``seed`` (0),
+    ``labels``.
     """
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import StandardScaler

@@ -46,6 +46,7 @@ class SklearnEmotionModel(EmotionModel):
         if len(np.unique(y)) < 2:
             raise ValueError(f"{self.name}: training needs at least 2 classes; "
                              f"got {len(np.unique(y))}")
+        self._limit_calibration_folds(y)
         try:
             self.estimator.fit(x, y)
         except ValueError as err:  # e.g. too few samples of a class for calibration
@@ -69,6 +70,16 @@ class SklearnEmotionModel(EmotionModel):
         """Numbers the fitted estimator holds (support vectors, coefficients, scaler
         statistics...): 0 before ``fit``, and dependent on the training data after it."""
         return _count_fitted(self.estimator)
+
+    def _limit_calibration_folds(self, y: np.ndarray) -> None:
+        """Probability calibration uses ``calibration_folds`` folds, or fewer (at least 2) when
+        the rarest class has fewer training samples, as small corpora do."""
+        keys = [k for k in self.estimator.get_params() if k == "cv" or k.endswith("__cv")]
+        if not keys or "calibration_folds" not in self.options:
+            return
+        rarest = int(np.bincount(y)[np.unique(y)].min())
+        folds = max(2, min(int(self.options["calibration_folds"]), rarest))
+        self.estimator.set_params(**{k: folds for k in keys})
 
     def _flat(self, x: np.ndarray) -> np.ndarray:
         x = x.reshape(len(x), -1).astype(np.float64)
