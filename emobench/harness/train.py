@@ -32,7 +32,9 @@ class TrainConfig:
 
     ``early_stopping`` is the patience in epochs (0: off); ``monitor`` the quantity that
     EarlyStopping and ModelCheckpoint watch. As in the thesis they watch the validation split,
-    which is also the split that is scored: say so when comparing with held-out test numbers.
+    which is also the split that is scored, so the number of epochs is chosen on it; the
+    weights scored are the last epoch's (Keras's default), not the best checkpoint's, so that
+    the validation score does not also pick the weights. The best checkpoint stays on disk.
     """
 
     epochs: int = 10
@@ -79,8 +81,7 @@ def keras_callbacks(config: TrainConfig, cell_dir: Path | None, has_val: bool) -
     out = []
     monitor = config.monitor if has_val else config.monitor.removeprefix("val_")
     if config.early_stopping:
-        out.append(keras.callbacks.EarlyStopping(monitor=monitor, patience=config.early_stopping,
-                                                 restore_best_weights=True))
+        out.append(keras.callbacks.EarlyStopping(monitor=monitor, patience=config.early_stopping))
     if cell_dir is None:
         return out
     cell_dir.mkdir(parents=True, exist_ok=True)
