@@ -132,7 +132,8 @@ def preprocess_cmd(dataset: str, data_root: Path | None, stages: str, feature_se
               help="Folds by speaker [default: 6 for RAVDESS, 3 otherwise]; 1 = one hold-out.")
 @click.option("--seed", default=0, show_default=True, help="Random seed (weights, shuffling).")
 @click.option("--protocol", default="speaker-independent", show_default=True,
-              type=click.Choice(["speaker-independent", "speaker-dependent"]))
+              help="speaker-independent (folds by actor), speaker-dependent (stratified random "
+                   "folds over clips) or both (side by side in one run).")
 @click.option("--models", default=None, help="Comma-separated subset of the suite's models.")
 @click.option("--feature-sets", default=None,
               help="Comma-separated openSMILE sets for the audio suite [default: all three].")

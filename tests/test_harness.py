@@ -86,17 +86,26 @@ def test_small_audio_suite_stores_everything_and_beats_chance(synth_corpus, tmp_
         assert len(store.runs()) == 2 and len(store.cells(again.run_id)) == 4
 
 
-def test_speaker_dependent_protocol_is_recorded(synth_corpus, tmp_path):
+def test_both_protocols_in_one_run_get_their_own_folds(synth_corpus, tmp_path):
     summary = run_suite("audio", dataset="synth", data_root=str(synth_corpus), folds=2,
-                        protocol="speaker-dependent", models=("dummy_audio",),
-                        feature_sets=("emobase",), run_dir=str(tmp_path),
-                        cache_dir=str(tmp_path / "cache"), progress=False)
+                        protocol="both", models=("dummy_audio",), feature_sets=("emobase",),
+                        run_dir=str(tmp_path), cache_dir=str(tmp_path / "cache"),
+                        progress=False)
+    assert summary.planned == 4 and not summary.failed
     with ResultStore(tmp_path) as store:
         cells = store.cells(summary.run_id)
-        assert {c["protocol"] for c in cells} == {"speaker-dependent"}
-        split = cells[0]["split"]
-        # a random split over clips: the same actors are on both sides
-        assert set(split["train_speakers"]) == set(split["val_speakers"])
+        by = {(c["protocol"], c["fold"]): c["split"] for c in cells}
+        assert sorted(by) == [("speaker-dependent", 0), ("speaker-dependent", 1),
+                              ("speaker-independent", 0), ("speaker-independent", 1)]
+        for fold in (0, 1):
+            si, sd = by["speaker-independent", fold], by["speaker-dependent", fold]
+            assert not set(si["train_speakers"]) & set(si["val_speakers"])
+            # a random split over clips: the same actors are on both sides
+            assert set(sd["train_speakers"]) == set(sd["val_speakers"]) == {"01", "02", "03",
+                                                                            "04"}
+    with pytest.raises(ValueError, match="unknown protocol 'speaker-blind'"):
+        run_suite("audio", data_root=str(synth_corpus), protocol="speaker-blind",
+                  run_dir=str(tmp_path), progress=False)
 
 
 _SCRIPT = """

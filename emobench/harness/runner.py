@@ -96,15 +96,24 @@ def _default_rml_root() -> str | None:
 
 
 def _check(config: RunConfig) -> None:
-    if config.protocol not in PROTOCOLS:
-        raise ValueError(f"unknown protocol {config.protocol!r}; choose from "
-                         f"{', '.join(PROTOCOLS)}")
+    for protocol in protocols_of(config):
+        if protocol not in PROTOCOLS:
+            raise ValueError(f"unknown protocol {protocol!r}; choose from "
+                             f"{', '.join(PROTOCOLS)} (or both, comma-separated)")
     for name in config.feature_sets or ():
         if name not in FEATURE_SETS:
             raise ValueError(f"unknown openSMILE feature set {name!r}; choose from "
                              f"{', '.join(FEATURE_SETS)}")
     if config.epochs < 1 or config.batch_size < 1:
         raise ValueError("epochs and batch size must be at least 1")
+
+
+def protocols_of(config: RunConfig) -> list[str]:
+    """The run's protocols: one, several comma-separated, or ``both`` (each gets its own folds,
+    and the report shows them side by side)."""
+    text = "speaker-independent,speaker-dependent" if config.protocol == "both" \
+        else config.protocol
+    return [p.strip() for p in text.split(",") if p.strip()]
 
 
 def plan_cells(config: RunConfig, ds_id: str, n_folds: int,
@@ -122,6 +131,7 @@ def plan_cells(config: RunConfig, ds_id: str, n_folds: int,
 
     def cell(model: str, features: str, fold: int, extra: dict | None = None,
              branches: tuple = ()) -> Cell:
+        """The cell of ``model`` on ``features`` in ``fold`` of the current ``protocol``."""
         info = get_model_info(model)
         options = dict(config.model_options.get(model, {}), **(extra or {}))
         if pretrain is not None and model == "lrcn":
@@ -131,32 +141,33 @@ def plan_cells(config: RunConfig, ds_id: str, n_folds: int,
             options.update(batch_size=config.batch_size, learning_rate=config.learning_rate,
                            early_stopping=config.early_stopping)
         parts = features.split("+")
-        return Cell(config.dataset, ds_id, features, model, config.protocol, n_folds, fold,
+        return Cell(config.dataset, ds_id, features, model, protocol, n_folds, fold,
                     config.seed, config.epochs if keras_model else 0,
                     Cell.frozen({p: pre[p] for p in parts}), Cell.frozen(options), branches)
 
     planned: list[_Planned] = []
     fusions: list[_Planned] = []
-    for suite_name in expand(config.suite):
-        suite = SUITES[suite_name]
-        for fold in range(n_folds):
-            if isinstance(suite, FusionSuite):
-                audio = cell(suite.audio_model, config.fusion_audio_features, fold)
-                for video_model in suite.video_models:
-                    for fuser in suite.fusers:
-                        if wanted and not wanted & {fuser, video_model}:
-                            continue
-                        video = cell(video_model, "faces", fold)
-                        planned += [_Planned(suite_name, audio), _Planned(suite_name, video)]
-                        fusions.append(_Planned(suite_name, cell(
-                            fuser, f"{config.fusion_audio_features}+faces", fold,
-                            {"audio": suite.audio_model, "video": video_model,
-                             "audio_features": config.fusion_audio_features},
-                            (audio.key, video.key))))
-                continue
-            for model in models_for(suite, config.models):
-                for features in (audio_sets if suite_name == "audio" else suite.features):
-                    planned.append(_Planned(suite_name, cell(model, features, fold)))
+    for protocol in protocols_of(config):
+        for suite_name in expand(config.suite):
+            suite = SUITES[suite_name]
+            for fold in range(n_folds):
+                if isinstance(suite, FusionSuite):
+                    audio = cell(suite.audio_model, config.fusion_audio_features, fold)
+                    for video_model in suite.video_models:
+                        for fuser in suite.fusers:
+                            if wanted and not wanted & {fuser, video_model}:
+                                continue
+                            video = cell(video_model, "faces", fold)
+                            planned += [_Planned(suite_name, audio), _Planned(suite_name, video)]
+                            fusions.append(_Planned(suite_name, cell(
+                                fuser, f"{config.fusion_audio_features}+faces", fold,
+                                {"audio": suite.audio_model, "video": video_model,
+                                 "audio_features": config.fusion_audio_features},
+                                (audio.key, video.key))))
+                    continue
+                for model in models_for(suite, config.models):
+                    for features in (audio_sets if suite_name == "audio" else suite.features):
+                        planned.append(_Planned(suite_name, cell(model, features, fold)))
     if not planned:
         raise ValueError(f"suite {config.suite!r} has no cells for models "
                          f"{', '.join(config.models or ())}")
@@ -274,15 +285,17 @@ def run_suite(suite: str = "all", **options: Any) -> RunSummary:
     n_folds = config.folds or (6 if config.dataset == "ravdess" else 3)
     # speaker-independent folds are consecutive speaker groups (RAVDESS: the literature's
     # 1-4, 5-8, ...), the same whatever the seed, so numbers compare across runs and papers
-    folds = make_folds(scan.clips, config.protocol, k=n_folds,
-                       seed=config.seed if config.protocol == "speaker-dependent" else None)
+    folds = {p: make_folds(scan.clips, p, k=n_folds,
+                           seed=config.seed if p == "speaker-dependent" else None)
+             for p in protocols_of(config)}
     ds_id = dataset_id(scan)
     pretrain = None
     if config.pretrain_images:
         images = load_dataset("auto", config.pretrain_images)
         pretrain = (images, PretrainSpec(images.name, dataset_id(images), str(images.root),
                                          config.size, config.pretrain_epochs, config.seed))
-    plan = plan_cells(config, ds_id, len(folds), pretrain[1] if pretrain else None)
+    n_folds = len(next(iter(folds.values())))
+    plan = plan_cells(config, ds_id, n_folds, pretrain[1] if pretrain else None)
     rml_root = config.rml_root or _default_rml_root()
     rml_clips = scan_rml(rml_root).clips if rml_root else []
     rml_classes = [EMOTIONS.index(e) for e in EMOTIONS if e in RML_KEYS.values()]
@@ -297,7 +310,7 @@ def run_suite(suite: str = "all", **options: Any) -> RunSummary:
     prov["rml"] = {"root": rml_root, "clips": len(rml_clips)} if rml_root else None
     prov["pretrain"] = ({**pretrain[1].identity(), "root": pretrain[1].root,
                          "images": len(pretrain[0].clips)} if pretrain else None)
-    recorded = {**asdict(config), "data_root": str(scan.root), "folds": len(folds),
+    recorded = {**asdict(config), "data_root": str(scan.root), "folds": n_folds,
                 "rml_root": rml_root}
     run_id = store.start_run(config.suite, recorded, prov, prov["command"])
     summary = RunSummary(run_id, store.path, len({p.cell.key for p in plan}))
@@ -319,8 +332,8 @@ def run_suite(suite: str = "all", **options: Any) -> RunSummary:
                 started, t0 = time.strftime("%Y-%m-%dT%H:%M:%S%z"), time.perf_counter()
                 try:
                     result, split, cell_prov = _train_cell(
-                        cell, folds[cell.fold], inputs, store, config, labels, rml_labels,
-                        rml_classes, run_dir)
+                        cell, folds[cell.protocol][cell.fold], inputs, store, config, labels,
+                        rml_labels, rml_classes, run_dir)
                 except (KeyboardInterrupt, SystemExit):
                     raise
                 except Exception as err:  # noqa: BLE001 - one cell's failure must not end the run

@@ -7,7 +7,7 @@ scikit-learn's ``scale``), so a saved audio model is self-contained.
 """
 from __future__ import annotations
 
-from emobench.models.factory import (KERAS_TRAINING, check_shape, model_kwargs,
+from emobench.models.factory import (BN_MOMENTUM, KERAS_TRAINING, check_shape, model_kwargs,
                                      resolve_options, seed_keras)
 from emobench.registry import register_model
 
@@ -76,7 +76,7 @@ def audio_cnn(num_classes=7, input_shape=DEFAULT_FEATURES, **options):
     x = layers.Reshape((shape[0], 1), name="as_sequence")(x)
     for i, width in enumerate(opts["filters"]):
         x = layers.Conv1D(width, opts["kernel_size"], padding="same", name=f"conv{i + 1}")(x)
-        x = layers.BatchNormalization(name=f"bn{i + 1}")(x)
+        x = layers.BatchNormalization(momentum=BN_MOMENTUM, name=f"bn{i + 1}")(x)
         x = layers.Activation("relu", name=f"relu{i + 1}")(x)
         x = layers.MaxPooling1D(opts["pool"], padding="same", name=f"pool{i + 1}")(x)
     x = layers.Flatten(name="flatten")(x)  # keeps which feature is where; pooling would not

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import warnings
 
-from emobench.models.factory import (KERAS_TRAINING, check_shape, model_kwargs,
-                                     resolve_options, seed_keras)
+from emobench.models.factory import (BN_MOMENTUM, KERAS_TRAINING, check_shape, model_kwargs,
+                                     resolve_options, seed_keras, set_bn_momentum)
 from emobench.registry import register_model
 
 DEFAULT_FLOW = (15, 112, 112, 2)
@@ -49,8 +49,8 @@ def flow_resnet50(num_classes=7, input_shape=DEFAULT_FLOW, **options):
     stacked = (shape[1], shape[2], shape[0] * shape[3])
     with warnings.catch_warnings():  # Keras warns that ResNet50 usually has 1 or 3 channels
         warnings.simplefilter("ignore", UserWarning)
-        backbone = keras.applications.ResNet50(include_top=False, weights=None, pooling="avg",
-                                               input_shape=stacked)
+        backbone = set_bn_momentum(keras.applications.ResNet50(
+            include_top=False, weights=None, pooling="avg", input_shape=stacked))
     x = backbone(x)
     x = layers.Dropout(opts["dropout"], name="dropout")(x)
     outputs = layers.Dense(num_classes, activation="softmax", name="probs")(x)
@@ -86,7 +86,7 @@ def flow_alexnet(num_classes=7, input_shape=DEFAULT_FLOW, **options):
     for i, (width, kernel, stride, pool) in enumerate(ALEXNET_CONVS, start=1):
         x = layers.Conv2D(width, kernel, strides=stride, padding="same", name=f"conv{i}")(x)
         if i <= 2:
-            x = layers.BatchNormalization(name=f"bn{i}")(x)
+            x = layers.BatchNormalization(momentum=BN_MOMENTUM, name=f"bn{i}")(x)
         x = layers.Activation("relu", name=f"relu{i}")(x)
         if pool:
             x = layers.MaxPooling2D(3, strides=2, padding="same", name=f"pool{i}")(x)

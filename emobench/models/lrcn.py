@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from emobench.models.factory import (KERAS_TRAINING, check_shape, model_kwargs,
+from emobench.models.factory import (BN_MOMENTUM, KERAS_TRAINING, check_shape, model_kwargs,
                                      resolve_options, seed_keras)
 from emobench.registry import register_model
 
@@ -31,7 +31,7 @@ def frame_backbone(frame_shape, filters, features: int):
     for i, width in enumerate(filters, start=1):
         for j in (1, 2):
             x = layers.Conv2D(width, 3, padding="same", name=f"block{i}_conv{j}")(x)
-            x = layers.BatchNormalization(name=f"block{i}_bn{j}")(x)
+            x = layers.BatchNormalization(momentum=BN_MOMENTUM, name=f"block{i}_bn{j}")(x)
             x = layers.Activation("relu", name=f"block{i}_relu{j}")(x)
         x = layers.MaxPooling2D(2, padding="same", name=f"block{i}_pool")(x)
     x = layers.GlobalAveragePooling2D(name="gap")(x)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from emobench.models.factory import (KERAS_TRAINING, check_shape, model_kwargs,
-                                     resolve_options, seed_keras)
+from emobench.models.factory import (BN_MOMENTUM, KERAS_TRAINING, check_shape, model_kwargs,
+                                     resolve_options, seed_keras, set_bn_momentum)
 from emobench.registry import register_model
 
 DEFAULT_CLIP = (16, 112, 112, 3)
@@ -37,9 +37,9 @@ def resnet50_network(frame_shape, num_classes: int, *, weights=None, dropout=0.5
     inputs = keras.Input(frame_shape, name="frame")
     x = (CaffePreprocess(name="caffe_preprocess")(inputs) if weights is not None
          else layers.Rescaling(1.0 / 255, name="rescale")(inputs))
-    backbone = keras.applications.ResNet50(include_top=False, pooling="avg",
-                                           input_shape=frame_shape,
-                                           weights=None if weights is None else str(weights))
+    backbone = set_bn_momentum(keras.applications.ResNet50(
+        include_top=False, pooling="avg", input_shape=frame_shape,
+        weights=None if weights is None else str(weights)))
     x = backbone(x)
     x = layers.Dropout(dropout, name="dropout")(x)
     outputs = layers.Dense(num_classes, activation="softmax", name="probs")(x)
@@ -71,7 +71,7 @@ def _conv3d_block(x, filters: int, pool, name: str, batchnorm: bool):
 
     x = layers.Conv3D(filters, 3, padding="same", name=f"{name}_conv")(x)
     if batchnorm:
-        x = layers.BatchNormalization(name=f"{name}_bn")(x)
+        x = layers.BatchNormalization(momentum=BN_MOMENTUM, name=f"{name}_bn")(x)
     x = layers.Activation("relu", name=f"{name}_relu")(x)
     if pool is not None:
         x = layers.MaxPooling3D(pool, strides=pool, padding="same", name=f"{name}_pool")(x)
