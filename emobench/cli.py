@@ -5,6 +5,7 @@ starts instantly.
 """
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -45,13 +46,14 @@ def data_info(root: Path, dataset: str, include_calm: bool) -> None:
 @data.command("synth")
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder to write the corpus into (Actor_XX/ folders and corpus.json).")
-@click.option("--actors", default=6, show_default=True, help="Number of actors (1-24).")
+@click.option("--actors", default=12, show_default=True, help="Number of actors (1-24).")
 @click.option("--seed", default=0, show_default=True, help="Random seed.")
 @click.option("--width", default=1280, show_default=True, help="Video width, pixels.")
 @click.option("--height", default=720, show_default=True, help="Video height, pixels.")
 @click.option("--duration", default=2.0, show_default=True, help="Clip length, seconds.")
 @click.option("--fps", default=30, show_default=True, help="Video frame rate.")
-@click.option("--jobs", "-j", default=1, show_default=True, help="Worker processes.")
+@click.option("--jobs", "-j", default=None, type=int,
+              help="Worker processes [default: CPU count, at most 8].")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 def data_synth(out: Path, actors: int, seed: int, width: int, height: int, duration: float,
                fps: int, jobs: int, no_progress: bool) -> None:
@@ -60,7 +62,9 @@ def data_synth(out: Path, actors: int, seed: int, width: int, height: int, durat
 
     try:
         root = generate_corpus(out, actors=actors, seed=seed, width=width, height=height,
-                               duration=duration, fps=fps, jobs=jobs, progress=not no_progress)
+                               duration=duration, fps=fps,
+                               jobs=jobs or min(8, os.cpu_count() or 1),
+                               progress=not no_progress)
     except ValueError as err:
         raise EmobenchError(str(err)) from None
     mp4 = len(list(root.glob("Actor_*/*.mp4")))
@@ -127,7 +131,7 @@ def preprocess_cmd(dataset: str, data_root: Path | None, stages: str, feature_se
               help="ravdess or synth (the generated corpus).")
 @click.option("--data-root", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="The dataset's folder (synth: the default generated corpus when omitted).")
-@click.option("--epochs", default=10, show_default=True, help="Maximum epochs (Keras models).")
+@click.option("--epochs", default=15, show_default=True, help="Maximum epochs (Keras models).")
 @click.option("--folds", type=int, default=None,
               help="Folds by speaker [default: 6 for RAVDESS, 3 otherwise]; 1 = one hold-out.")
 @click.option("--seed", default=0, show_default=True, help="Random seed (weights, shuffling).")

@@ -127,6 +127,30 @@ def test_resnet50_trains_on_frames_and_averages_them(contract):
     assert model.predict(x).shape == (n,)
 
 
+def test_frame_models_sample_one_frame_per_segment_and_epoch():
+    from emobench.models.keras_base import SegmentSampler
+
+    clips, frames = 5, 8
+    x = np.zeros((clips, frames, 2, 2, 3), np.uint8)
+    x[:] = np.arange(frames, dtype=np.uint8)[None, :, None, None, None]  # pixel = frame index
+    x[:, :, 0, 0, 1] = np.arange(clips, dtype=np.uint8)[:, None]  # and the clip's index
+    sampler = SegmentSampler(x, np.arange(clips), k=2, batch_size=3, seed=0)
+    seen = []
+    for epoch in range(6):
+        batches = [sampler[i] for i in range(len(sampler))]
+        xs = np.concatenate([b[0] for b in batches])
+        ys = np.concatenate([b[1] for b in batches])
+        assert len(sampler) == 4 and len(xs) == clips * 2
+        clip_of, frame_of = xs[:, 0, 0, 1], xs[:, 1, 1, 0]
+        assert (ys == clip_of).all()  # every frame carries its own clip's label
+        for c in range(clips):  # one frame from each half of every clip
+            picked = sorted(frame_of[clip_of == c])
+            assert len(picked) == 2 and picked[0] < 4 <= picked[1]
+        seen.append(tuple(frame_of[np.argsort(clip_of, kind="stable")]))
+        sampler.on_epoch_end()
+    assert len(set(seen)) > 1  # other frames in other epochs
+
+
 def test_resnet50_loads_weights_from_a_file_and_never_downloads(tmp_path):
     import keras
 

@@ -7,6 +7,7 @@ A file that does not fit the layout lands in ``scan.rejected`` with a one-line r
 """
 from __future__ import annotations
 
+import os
 from collections import Counter
 from pathlib import Path
 from typing import Any, Callable
@@ -41,16 +42,21 @@ _OPTIONS = {
 
 
 def synth_root(**params: Any) -> Path:
-    """The generated corpus for ``params`` (made on first use, cached under cache_root())."""
+    """The generated corpus for ``params`` (made on first use, cached under cache_root()); the
+    cache key covers generate_corpus's defaults too, so changing one makes a new corpus."""
     import hashlib
+    import inspect
     import json
 
-    from emobench.datasets.synth import generate_corpus
+    from emobench.datasets.synth import SYNTH_VERSION, generate_corpus
     from emobench.paths import cache_root
 
-    key = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:12]
-    out = cache_root() / "synth" / key
-    generate_corpus(out, **params)
+    defaults = {k: v.default for k, v in inspect.signature(generate_corpus).parameters.items()
+                if v.default is not inspect.Parameter.empty and k not in ("jobs", "progress")}
+    resolved = {**defaults, **params, "synth_version": SYNTH_VERSION}
+    key = hashlib.sha256(json.dumps(resolved, sort_keys=True, default=str).encode()).hexdigest()
+    out = cache_root() / "synth" / key[:12]
+    generate_corpus(out, jobs=min(8, os.cpu_count() or 1), **params)
     return out
 
 

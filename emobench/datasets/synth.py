@@ -244,7 +244,8 @@ def _manifest(out: Path, params: dict, clips: int) -> None:
     os.replace(tmp, path)
 
 
-def generate_corpus(out_dir: str | os.PathLike, *, actors: int | Iterable[int] = 6, seed: int = 0,
+def generate_corpus(out_dir: str | os.PathLike, *, actors: int | Iterable[int] = 12,
+                    seed: int = 0,
                     width: int = 1280, height: int = 720, fps: int = 30, duration: float = 2.0,
                     emotions: Iterable[int | str] | None = None,
                     intensities: Iterable[int] = (2,), statements: Iterable[int] = (1,),

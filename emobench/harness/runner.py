@@ -43,7 +43,7 @@ class RunConfig:
     suite: str = "all"
     dataset: str = "synth"
     data_root: str | None = None
-    epochs: int = 10
+    epochs: int = 15
     folds: int | None = None
     seed: int = 0
     protocol: str = "speaker-independent"

@@ -39,6 +39,14 @@ class KerasEmotionModel(EmotionModel):
     def _from_network(self, probs: np.ndarray, n: int) -> np.ndarray:
         return probs
 
+    def _to_training(self, x, y, batch_size: int) -> dict:
+        """The arguments of ``keras_model.fit`` that carry the training data."""
+        xt, yt = self._to_network(x, y)
+        return {"x": xt, "y": yt, "batch_size": batch_size, "shuffle": True}
+
+    def _to_validation(self, x, y):
+        return self._to_network(x, y)
+
     # -- interface -----------------------------------------------------------------------------
     def fit(self, x, y, *, validation_data=None, epochs=None, batch_size=None, callbacks=(),
             verbose=0) -> "KerasEmotionModel":
@@ -49,14 +57,14 @@ class KerasEmotionModel(EmotionModel):
         val = None
         if validation_data is not None and len(validation_data[0]):
             xv = self.check_x(validation_data[0], "validation x")
-            val = self._to_network(xv, self.check_y(validation_data[1], len(xv), "validation y"))
+            val = self._to_validation(xv, self.check_y(validation_data[1], len(xv),
+                                                       "validation y"))
         self._fit_statistics(x)
         self._compile_once()
-        xt, yt = self._to_network(x, y)
         hist = self.keras_model.fit(
-            xt, yt, validation_data=val, shuffle=True, verbose=verbose,
-            epochs=int(epochs or self.options["epochs"]),
-            batch_size=int(batch_size or self.options["batch_size"]), callbacks=list(callbacks))
+            **self._to_training(x, y, int(batch_size or self.options["batch_size"])),
+            validation_data=val, verbose=verbose, epochs=int(epochs or self.options["epochs"]),
+            callbacks=list(callbacks))
         for key, values in hist.history.items():
             self.history_.setdefault(key, []).extend(float(v) for v in values)
         return self
@@ -115,20 +123,69 @@ class KerasEmotionModel(EmotionModel):
 
 
 class FrameModel(KerasEmotionModel):
-    """A per-frame classifier used on clips (n, T, H, W, C): it trains on every frame, labelled
-    with its clip's label, and predicts a clip as the mean of its frames' probabilities.
-    ``.keras_model`` is the frame network (input (H, W, C)); batch sizes count frames."""
+    """A per-frame classifier used on clips (n, T, H, W, C): it trains on frames, each labelled
+    with its clip's label, and predicts a clip as the mean of all its frames' probabilities.
+    ``.keras_model`` is the frame network (input (H, W, C)); batch sizes count frames.
+
+    With option ``train_frames`` k (< T), each epoch trains on k frames per clip, one drawn at
+    random from each of k equal segments of the clip (TSN's segment sampling, Wang et al. 2016),
+    so successive epochs see different frames at 1/k of the cost of all T; validation during
+    ``fit`` uses k evenly spaced frames. ``train_frames`` None trains on every frame.
+    """
 
     kind = "keras_frames"
 
     def _to_network(self, x, y=None):
-        frames = x.reshape((-1, *self.input_shape[1:]))
+        frames = x.reshape((-1, *x.shape[2:]))
         if y is None:
             return frames
-        return frames, np.repeat(y, self.input_shape[0])
+        return frames, np.repeat(y, x.shape[1])
 
     def _from_network(self, probs: np.ndarray, n: int) -> np.ndarray:
         return probs.reshape(n, self.input_shape[0], -1).mean(axis=1)
+
+    def _segments(self) -> int | None:
+        k = self.options.get("train_frames")
+        return int(k) if k and int(k) < self.input_shape[0] else None
+
+    def _to_training(self, x, y, batch_size: int) -> dict:
+        k = self._segments()
+        if k is None:
+            return super()._to_training(x, y, batch_size)
+        return {"x": SegmentSampler(x, y, k, batch_size, self.options.get("seed"))}
+
+    def _to_validation(self, x, y):
+        k = self._segments()
+        if k is None:
+            return self._to_network(x, y)
+        picks = np.floor((np.arange(k) + 0.5) * x.shape[1] / k).astype(int)
+        return self._to_network(x[:, picks], y)
+
+
+class SegmentSampler(keras.utils.PyDataset):
+    """Batches of single frames: per epoch, ``k`` frames of every clip, one at random from each
+    of ``k`` equal segments, in a shuffled order."""
+
+    def __init__(self, x: np.ndarray, y: np.ndarray, k: int, batch_size: int, seed=None):
+        super().__init__()
+        self.x, self.y, self.k, self.batch_size = x, y, k, batch_size
+        self.rng = np.random.default_rng(seed)
+        self.bounds = np.linspace(0, x.shape[1], k + 1).astype(int)
+        self.on_epoch_end()
+
+    def on_epoch_end(self) -> None:
+        n = len(self.x)
+        low, high = self.bounds[:-1], np.maximum(self.bounds[1:], self.bounds[:-1] + 1)
+        frames = self.rng.integers(low, high, size=(n, self.k))
+        pairs = np.stack([np.repeat(np.arange(n), self.k), frames.reshape(-1)], axis=1)
+        self.pairs = pairs[self.rng.permutation(len(pairs))]
+
+    def __len__(self) -> int:
+        return -(-len(self.pairs) // self.batch_size)
+
+    def __getitem__(self, index: int):
+        batch = self.pairs[index * self.batch_size:(index + 1) * self.batch_size]
+        return self.x[batch[:, 0], batch[:, 1]], self.y[batch[:, 0]]
 
 
 def _all_layers(model: keras.Model):
