@@ -164,13 +164,17 @@ def preprocess_cmd(dataset: str, data_root: Path | None, stages: str, feature_se
               help="Preprocessing cache (default: $EMOBENCH_CACHE/features).")
 @click.option("--jobs", "-j", default=None, type=int,
               help="Preprocessing worker processes [default: CPU count, at most 8].")
+@click.option("--train-jobs", default=None, type=int,
+              help="Cells trained side by side in worker processes [default: 1 with a GPU, "
+                   "else one per CPU core, at most 4].")
 @click.option("--no-progress", is_flag=True, help="No progress bars.")
 def run_cmd(suite: str, dataset: str, data_root: Path | None, epochs: int, folds: int | None,
             seed: int, protocol: str, models: str | None, feature_sets: str | None,
             frames: int, size: int, detector: str, flow_method: str, batch_size: int,
             learning_rate: float, patience: int, include_calm: bool, rml_root: Path | None,
             pretrain_images: Path | None, pretrain_epochs: int, run_dir: Path,
-            cache_dir: Path | None, jobs: int | None, no_progress: bool) -> None:
+            cache_dir: Path | None, jobs: int | None, train_jobs: int | None,
+            no_progress: bool) -> None:
     """Train and score every cell of a suite; results go to RUN_DIR/results.sqlite. Cells
     already there are reused, so an interrupted run resumes where it stopped."""
     from emobench.harness import run_suite
@@ -188,7 +192,7 @@ def run_cmd(suite: str, dataset: str, data_root: Path | None, epochs: int, folds
             pretrain_images=str(pretrain_images) if pretrain_images else None,
             pretrain_epochs=pretrain_epochs, run_dir=str(run_dir),
             cache_dir=str(cache_dir) if cache_dir else None, jobs=jobs or default_jobs(),
-            progress=not no_progress)
+            train_jobs=train_jobs, progress=not no_progress)
     except (ValueError, FileNotFoundError, KeyError) as err:
         raise EmobenchError(str(err).strip("'\"")) from None
     click.echo(f"run {summary.run_id}: {summary.planned} cells, {len(summary.trained)} trained, "

@@ -1,5 +1,6 @@
 """``run_suite``: plan a suite's cells, preprocess what they need, train and score each cell
-not already in the results database, and store it with its provenance.
+not already in the results database (independent cells side by side in worker processes,
+fusion cells after their branches), and store it with its provenance.
 
 A cell is stored in one transaction the moment it finishes, so a run killed at any point resumes
 with every finished cell kept; a rerun only trains what is missing.
@@ -7,24 +8,20 @@ with every finished cell kept; a rerun only trains what is missing.
 from __future__ import annotations
 
 import os
-import time
-import traceback
 from dataclasses import asdict, dataclass, field
+from itertools import chain
 from pathlib import Path
-from typing import Any, Sequence
-
-import numpy as np
+from typing import Any
 
 from emobench.datasets.splits import PROTOCOLS, make_folds
 from emobench.harness.cell import Cell
-from emobench.harness.data import (FeatureTable, compute_features, dataset_id, labels_of,
-                                   num_classes, preprocess_params)
-from emobench.harness.pretrain import PretrainSpec, pretrain_frame_cnn
+from emobench.harness.data import dataset_id, labels_of, preprocess_params
+from emobench.harness.execute import RunContext, execute_cell, execute_parallel
+from emobench.harness.pretrain import PretrainSpec
 from emobench.harness.provenance import provenance
 from emobench.harness.store import ResultStore
 from emobench.harness.suites import (FUSION_AUDIO_FEATURES, SUITES, FusionSuite, expand,
                                      models_for)
-from emobench.harness.train import Split, TrainConfig, train_and_score
 from emobench.labels import EMOTIONS, RML_KEYS
 from emobench.preprocess.opensmile_sets import FEATURE_SETS
 
@@ -63,6 +60,7 @@ class RunConfig:
     pretrain_epochs: int = 10
     model_options: dict[str, dict] = field(default_factory=dict)
     jobs: int = 1
+    train_jobs: int | None = None
     run_dir: str = DEFAULT_RUN_DIR
     cache_dir: str | None = None
     save_models: bool = True
@@ -179,97 +177,6 @@ def plan_cells(config: RunConfig, ds_id: str, n_folds: int,
     return ordered
 
 
-class _Inputs:
-    """Features of the dataset (and of RML), computed once per feature on first use."""
-
-    def __init__(self, config: RunConfig, clips, rml_clips, pretrain=None) -> None:
-        self.config, self.clips, self.rml_clips = config, clips, rml_clips
-        self.pretrain = pretrain  # (images scan, PretrainSpec) or None
-        self.tables: dict[tuple[str, str], FeatureTable] = {}
-
-    def pretrained_cnn(self, run_dir: Path) -> str:
-        """The frame CNN pretrained on the configured images (trained on first use)."""
-        scan, spec = self.pretrain
-        path, _ = pretrain_frame_cnn(scan, spec, run_dir / "pretrained",
-                                     progress=self.config.progress)
-        return str(path)
-
-    def table(self, feature: str, which: str = "main") -> FeatureTable:
-        if (feature, which) not in self.tables:
-            c = self.config
-            clips = self.clips if which == "main" else self.rml_clips
-            self.tables[feature, which] = compute_features(
-                clips, feature, frames=c.frames, size=c.size, detector=c.detector,
-                flow_method=c.flow_method, cache_dir=c.cache_dir, jobs=c.jobs,
-                progress=c.progress)
-        return self.tables[feature, which]
-
-
-def _split(table: FeatureTable, ids: Sequence[str], labels: dict[str, int]) -> Split:
-    kept, x = table.take(ids)
-    return Split(kept, x, np.array([labels[i] for i in kept], np.int64))
-
-
-def _fused_split(store: ResultStore, branches: tuple[str, str], which: str,
-                 labels: dict[str, int]) -> Split:
-    """[p_audio | p_video] of the clips both branch cells scored on ``which`` split."""
-    parts = []
-    for key in branches:
-        ids, proba = store.array(key, f"{which}_ids"), store.array(key, f"{which}_proba")
-        if ids is None or proba is None:
-            return Split([], np.zeros((0, 0), np.float32), np.zeros(0, np.int64))
-        parts.append(dict(zip(ids, np.asarray(proba, np.float32))))
-    common = [i for i in parts[0] if i in parts[1]]
-    x = np.array([np.concatenate([parts[0][i], parts[1][i]]) for i in common], np.float32)
-    return Split(common, x, np.array([labels[i] for i in common], np.int64))
-
-
-def _train_cell(cell: Cell, fold, inputs: _Inputs, store: ResultStore, config: RunConfig,
-                labels: dict[str, int], rml_labels: dict[str, int], rml_classes: list[int],
-                run_dir: Path):
-    from emobench.registry import create_model
-
-    train_ids, val_ids = list(fold.train_ids), list(fold.val_ids)
-    rml = None
-    if cell.branches:
-        train = _fused_split(store, cell.branches, "train", labels)
-        val = _fused_split(store, cell.branches, "val", labels)
-        if inputs.rml_clips:
-            rml = _fused_split(store, cell.branches, "rml", rml_labels)
-        table_params, skipped = {}, 0
-    else:
-        table = inputs.table(cell.features)
-        train, val = _split(table, train_ids, labels), _split(table, val_ids, labels)
-        if inputs.rml_clips:
-            rml_table = inputs.table(cell.features, "rml")
-            rml = _split(rml_table, rml_table.ids, rml_labels)
-        table_params, skipped = table.params, len(table.skipped)
-    if len(train) == 0:
-        raise ValueError(f"{cell.label}: no training clips with {cell.features} features")
-    options = dict(cell.options)
-    for k in ("audio", "video", "audio_features"):  # fusion bookkeeping, not factory options
-        options.pop(k, None)
-    if options.pop("pretrain", None):
-        options["cnn_weights"] = inputs.pretrained_cnn(run_dir)
-    patience = options.pop("early_stopping", None)
-    seed = cell.seed + cell.fold
-    if "batch_size" in options:  # a Keras model: optimizer settings and seed go to the factory
-        options["seed"] = seed
-    model = create_model(cell.model, num_classes=num_classes(config.include_calm),
-                         input_shape=train.x.shape[1:], **options)
-    train_config = TrainConfig(epochs=max(1, cell.epochs), seed=seed,
-                               batch_size=options.get("batch_size", 8),
-                               early_stopping=patience if patience is not None else 5)
-    cell_dir = run_dir / "cells" / cell.key
-    result = train_and_score(model, train, val, config=train_config, cell_dir=cell_dir,
-                             rml=rml, rml_classes=rml_classes)
-    split = {"protocol": fold.protocol, "fold": fold.index, "folds": cell.folds,
-             "seed": fold.seed, "train_speakers": list(fold.train_speakers),
-             "val_speakers": list(fold.val_speakers), "n_train": len(train), "n_val": len(val),
-             "n_rml": len(rml) if rml is not None else 0}
-    return result, split, {"preprocess": table_params, "skipped_clips": skipped}
-
-
 def run_suite(suite: str = "all", **options: Any) -> RunSummary:
     """Run ``suite`` (audio, video, flow, fusion or all) with :class:`RunConfig` ``options``;
     results go to ``<run_dir>/results.sqlite``. Returns what was trained, reused and failed."""
@@ -316,51 +223,45 @@ def run_suite(suite: str = "all", **options: Any) -> RunSummary:
     summary = RunSummary(run_id, store.path, len({p.cell.key for p in plan}))
     for p in plan:
         store.link(run_id, p.cell, p.suite)
-    inputs = _Inputs(config, scan.clips, rml_clips, pretrain)
-    labels = labels_of(scan.clips, config.include_calm)
-    rml_labels = labels_of(rml_clips)
+    ctx = RunContext(config, run_id, run_dir, scan.clips, rml_clips, folds,
+                     labels_of(scan.clips, config.include_calm), labels_of(rml_clips),
+                     rml_classes, prov, pretrain)
     unique = list({p.cell.key: p.cell for p in plan}.values())
+    summary.reused = [c.key for c in unique if store.is_done(c.key)]
+    todo = [c for c in unique if c.key not in set(summary.reused)]
     status = "interrupted"
     try:
-        with tqdm(unique, desc=f"run {config.suite}", unit="cell", disable=not config.progress,
-                  dynamic_ncols=True) as bar:
-            for cell in bar:
-                bar.set_postfix_str(cell.label)
-                if store.is_done(cell.key):
-                    summary.reused.append(cell.key)
-                    continue
-                started, t0 = time.strftime("%Y-%m-%dT%H:%M:%S%z"), time.perf_counter()
-                try:
-                    result, split, cell_prov = _train_cell(
-                        cell, folds[cell.protocol][cell.fold], inputs, store, config, labels,
-                        rml_labels, rml_classes, run_dir)
-                except (KeyboardInterrupt, SystemExit):
-                    raise
-                except Exception as err:  # noqa: BLE001 - one cell's failure must not end the run
-                    reason = " ".join(f"{type(err).__name__}: {err}".split())
-                    store.record_failure(run_id, cell, reason + "\n" + traceback.format_exc())
-                    summary.failed[cell.key] = reason
-                    bar.write(f"FAILED {cell.label}: {reason}")
-                    continue
-                model_path = None
-                if config.save_models:
-                    model_path = str(result.model.save(run_dir / "models" / cell.key)
-                                     .relative_to(run_dir))
-                cell_prov.update({k: prov[k] for k in ("git", "backend", "versions", "date")})
-                cell_prov["hardware"] = prov["hardware"]
-                store.save_cell(run_id, cell, metrics=result.metrics, history=result.history,
-                                arrays=result.arrays, split=split, provenance=cell_prov,
-                                model_path=model_path, started=started,
-                                seconds=time.perf_counter() - t0)
-                summary.trained.append(cell.key)
-                m = result.metrics
-                bar.write(f"{cell.label}: val acc {m.get('val_accuracy', float('nan')):.3f}"
-                          f" ({m['train_time']:.1f} s)")
+        with tqdm(total=len(unique), initial=len(summary.reused), desc=f"run {config.suite}",
+                  unit="cell", disable=not config.progress, dynamic_ncols=True) as bar:
+            ctx.prepare(todo)
+            independent = [c for c in todo if not c.branches]
+            workers = min(train_workers(config.train_jobs), len(independent))
+            outcomes = (execute_parallel(ctx, independent, workers, store) if workers > 1
+                        else (execute_cell(ctx, c, store) for c in independent))
+            fused = (execute_cell(ctx, c, store) for c in todo if c.branches)
+            for key, ok, message in chain(outcomes, fused):
+                (summary.trained.append(key) if ok
+                 else summary.failed.__setitem__(key, message.split(": ", 1)[-1]))
+                bar.write(message)
+                bar.update()
         status = "done" if not summary.failed else "done-with-failures"
     finally:
         store.finish_run(run_id, status)
         store.close()
     return summary
+
+
+def train_workers(train_jobs: int | None) -> int:
+    """Processes that train cells side by side: ``train_jobs``, or by default one per CPU core
+    (at most 4; TensorFlow keeps about one core busy with these models' small batches) on a
+    CPU-only machine, and 1 where Keras sees an accelerator (one process owns a GPU's memory)."""
+    if train_jobs:
+        return max(1, int(train_jobs))
+    from emobench.harness.provenance import accelerators
+
+    if accelerators():
+        return 1
+    return max(1, min(4, os.cpu_count() or 1))
 
 
 def default_jobs() -> int:

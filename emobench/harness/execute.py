@@ -1,0 +1,243 @@
+"""Training the planned cells: the inputs of each (its fold's rows of the cached features, or
+the branch cells' probabilities for a fusion cell), the training itself, and the store write
+that makes a finished cell permanent; in this process or in a pool of worker processes.
+
+Independent cells of one run share nothing but the (already filled) preprocessing cache and the
+results database, which takes concurrent writers, so they can train side by side: on a CPU one
+TensorFlow process keeps about one core busy with the small batches of these models.
+"""
+from __future__ import annotations
+
+import os
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from emobench.harness.cell import Cell
+from emobench.harness.data import FeatureTable, compute_features, num_classes
+from emobench.harness.pretrain import pretrain_frame_cnn
+from emobench.harness.store import ResultStore
+from emobench.harness.train import Split, TrainConfig, train_and_score
+
+
+@dataclass
+class RunContext:
+    """What any process needs to train a cell of one run (picklable, sent to workers)."""
+
+    config: Any  # RunConfig
+    run_id: str
+    run_dir: Path
+    clips: list
+    rml_clips: list
+    folds: dict  # protocol -> [Fold]
+    labels: dict[str, int]
+    rml_labels: dict[str, int]
+    rml_classes: list[int]
+    provenance: dict
+    pretrain: Any = None  # (images scan, PretrainSpec) or None
+    tables: dict = field(default_factory=dict, repr=False)
+
+    def table(self, feature: str, which: str = "main", progress: bool | None = None,
+              jobs: int | None = None) -> FeatureTable:
+        """The feature table of the dataset (or of RML), through the preprocessing cache."""
+        if (feature, which) not in self.tables:
+            c = self.config
+            clips = self.clips if which == "main" else self.rml_clips
+            self.tables[feature, which] = compute_features(
+                clips, feature, frames=c.frames, size=c.size, detector=c.detector,
+                flow_method=c.flow_method, cache_dir=c.cache_dir,
+                jobs=c.jobs if jobs is None else jobs,
+                progress=c.progress if progress is None else progress)
+        return self.tables[feature, which]
+
+    def pretrained_cnn(self) -> str:
+        """The frame CNN pretrained on the configured images (trained on first use)."""
+        scan, spec = self.pretrain
+        path, _ = pretrain_frame_cnn(scan, spec, self.run_dir / "pretrained",
+                                     progress=self.config.progress)
+        return str(path)
+
+    def prepare(self, cells: Sequence[Cell]) -> None:
+        """Fill the preprocessing cache (in parallel, with progress bars) and pretrain LRCN's
+        CNN for ``cells``, so that training, wherever it runs, only reads them."""
+        for feature in dict.fromkeys(c.features for c in cells if not c.branches):
+            self.table(feature)
+            if self.rml_clips:
+                self.table(feature, "rml")
+        if self.pretrain and any(dict(c.options).get("pretrain") for c in cells):
+            self.pretrained_cnn()
+
+
+def _split(table: FeatureTable, ids: Sequence[str], labels: dict[str, int]) -> Split:
+    kept, x = table.take(ids)
+    return Split(kept, x, np.array([labels[i] for i in kept], np.int64))
+
+
+def _fused_split(store: ResultStore, branches: tuple[str, str], which: str,
+                 labels: dict[str, int]) -> Split:
+    """[p_audio | p_video] of the clips both branch cells scored on ``which`` split."""
+    parts = []
+    for key in branches:
+        ids, proba = store.array(key, f"{which}_ids"), store.array(key, f"{which}_proba")
+        if ids is None or proba is None:
+            return Split([], np.zeros((0, 0), np.float32), np.zeros(0, np.int64))
+        parts.append(dict(zip(ids, np.asarray(proba, np.float32))))
+    common = [i for i in parts[0] if i in parts[1]]
+    x = np.array([np.concatenate([parts[0][i], parts[1][i]]) for i in common], np.float32)
+    return Split(common, x, np.array([labels[i] for i in common], np.int64))
+
+
+def _inputs(ctx: RunContext, cell: Cell, store: ResultStore):
+    """Train, validation and RML splits of ``cell``, and what made them (provenance)."""
+    fold = ctx.folds[cell.protocol][cell.fold]
+    rml = None
+    if cell.branches:
+        train = _fused_split(store, cell.branches, "train", ctx.labels)
+        val = _fused_split(store, cell.branches, "val", ctx.labels)
+        if ctx.rml_clips:
+            rml = _fused_split(store, cell.branches, "rml", ctx.rml_labels)
+        return fold, train, val, rml, {"preprocess": {}, "skipped_clips": 0}
+    table = ctx.table(cell.features)
+    train, val = _split(table, fold.train_ids, ctx.labels), _split(table, fold.val_ids,
+                                                                    ctx.labels)
+    if ctx.rml_clips:
+        rml_table = ctx.table(cell.features, "rml")
+        rml = _split(rml_table, rml_table.ids, ctx.rml_labels)
+    return fold, train, val, rml, {"preprocess": table.params,
+                                   "skipped_clips": len(table.skipped)}
+
+
+def train_cell(ctx: RunContext, cell: Cell, store: ResultStore):
+    """Build ``cell``'s model, train and score it: ``(CellResult, split, provenance)``."""
+    from emobench.registry import create_model
+
+    fold, train, val, rml, prov = _inputs(ctx, cell, store)
+    if len(train) == 0:
+        raise ValueError(f"{cell.label}: no training clips with {cell.features} features")
+    options = dict(cell.options)
+    for k in ("audio", "video", "audio_features"):  # fusion bookkeeping, not factory options
+        options.pop(k, None)
+    if options.pop("pretrain", None):
+        options["cnn_weights"] = ctx.pretrained_cnn()
+    patience = options.pop("early_stopping", None)
+    seed = cell.seed + cell.fold
+    if "batch_size" in options:  # a Keras model: optimizer settings and seed go to the factory
+        options["seed"] = seed
+    model = create_model(cell.model, num_classes=num_classes(ctx.config.include_calm),
+                         input_shape=train.x.shape[1:], **options)
+    train_config = TrainConfig(epochs=max(1, cell.epochs), seed=seed,
+                               batch_size=options.get("batch_size", 8),
+                               early_stopping=patience if patience is not None else 5)
+    result = train_and_score(model, train, val, config=train_config,
+                             cell_dir=ctx.run_dir / "cells" / cell.key, rml=rml,
+                             rml_classes=ctx.rml_classes)
+    split = {"protocol": fold.protocol, "fold": fold.index, "folds": cell.folds,
+             "seed": fold.seed, "train_speakers": list(fold.train_speakers),
+             "val_speakers": list(fold.val_speakers), "n_train": len(train), "n_val": len(val),
+             "n_rml": len(rml) if rml is not None else 0}
+    return result, split, prov
+
+
+def execute_cell(ctx: RunContext, cell: Cell, store: ResultStore) -> tuple[str, bool, str]:
+    """Train ``cell`` and store it (or its failure): ``(key, ok, one-line message)``."""
+    started, t0 = time.strftime("%Y-%m-%dT%H:%M:%S%z"), time.perf_counter()
+    try:
+        result, split, prov = train_cell(ctx, cell, store)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except Exception as err:  # noqa: BLE001 - one cell's failure must not end the run
+        reason = " ".join(f"{type(err).__name__}: {err}".split())
+        store.record_failure(ctx.run_id, cell, reason + "\n" + traceback.format_exc())
+        return cell.key, False, f"FAILED {cell.label}: {reason}"
+    model_path = None
+    if ctx.config.save_models:
+        model_path = str(result.model.save(ctx.run_dir / "models" / cell.key)
+                         .relative_to(ctx.run_dir))
+    prov.update({k: ctx.provenance[k] for k in ("git", "backend", "versions", "date",
+                                                 "hardware")})
+    store.save_cell(ctx.run_id, cell, metrics=result.metrics, history=result.history,
+                    arrays=result.arrays, split=split, provenance=prov, model_path=model_path,
+                    started=started, seconds=time.perf_counter() - t0)
+    m = result.metrics
+    return cell.key, True, (f"{cell.label}: val acc {m.get('val_accuracy', float('nan')):.3f}"
+                            f" ({m['train_time']:.1f} s)")
+
+
+# ---- worker processes ---------------------------------------------------------------------
+_WORKER: dict = {}
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this worker when the run's process dies (a killed run must not leave
+    workers training on), and exit now if that already happened."""
+    import ctypes
+    import signal
+    import sys
+
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() == 1:
+        os._exit(1)
+
+
+def _init_worker(ctx: RunContext, threads: int, modules: list[str]) -> None:
+    import importlib
+
+    _die_with_parent()
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    for name in ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS"):
+        os.environ[name] = str(threads)
+    for module in modules:  # where the cells' models are registered (a user's own, too)
+        importlib.import_module(module)
+    _WORKER["ctx"] = ctx
+    _WORKER["store"] = ResultStore(ctx.run_dir)
+
+
+def _work(cell: Cell) -> tuple[str, bool, str]:
+    ctx, store = _WORKER["ctx"], _WORKER["store"]
+    for feature in ({cell.features} if not cell.branches else set()):
+        ctx.table(feature, progress=False, jobs=1)
+        if ctx.rml_clips:
+            ctx.table(feature, "rml", progress=False, jobs=1)
+    return execute_cell(ctx, cell, store)
+
+
+def execute_parallel(ctx: RunContext, cells: Sequence[Cell], workers: int,
+                     store: ResultStore):
+    """Yield ``(key, ok, message)`` as ``workers`` processes finish ``cells`` (independent
+    cells only: no fusion cell, whose branches must be stored first). A worker that dies
+    costs its cell, recorded in ``store`` as failed."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    from emobench.registry import get_model_info
+
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    light = RunContext(**{**ctx.__dict__, "tables": {}})  # workers read the cache themselves
+    modules = sorted({get_model_info(c.model).factory.__module__ for c in cells}
+                     - {"__main__", "__mp_main__"})  # a script's own models register on import
+    pool = ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"),
+                               initializer=_init_worker, initargs=(light, threads, modules))
+    try:
+        futures = {pool.submit(_work, cell): cell for cell in cells}
+        for fut in as_completed(futures):
+            cell = futures[fut]
+            try:
+                yield fut.result()
+            except Exception as err:  # noqa: BLE001 - a worker died (out of memory, a crash)
+                reason = "worker process failed: " + " ".join(f"{type(err).__name__}: {err}"
+                                                               .split())
+                store.record_failure(ctx.run_id, cell, reason)
+                yield cell.key, False, f"FAILED {cell.label}: {reason}"
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
