@@ -47,6 +47,15 @@ def test_plan_of_all_suites_shares_cells_and_orders_fusion_last():
     assert svm.epochs == 0 and svm == next(
         p.cell for p in plan_cells(RunConfig(suite="audio", epochs=50), "ds", 3)
         if p.cell.key == svm.key)
+    # --models picks fusion cells per kind: named video branches and fusers, all of the other
+    picked = plan_cells(RunConfig(suite="fusion", models=("c3d", "fusion_avg")), "ds", 3)
+    assert {(p.cell.model, dict(p.cell.options).get("video")) for p in picked
+            if p.cell.branches} == {("fusion_avg", "c3d")}
+    picked = plan_cells(RunConfig(suite="fusion", models=("fusion_svm",)), "ds", 3)
+    assert {dict(p.cell.options)["video"] for p in picked if p.cell.branches} == {
+        "resnet50", "c3d", "lrcn"}
+    only_audio = plan_cells(RunConfig(suite="all", models=("audio_svm",)), "ds", 3)
+    assert {p.cell.model for p in only_audio} == {"audio_svm"}
     with pytest.raises(KeyError, match="unknown model 'c4d'"):
         plan_cells(RunConfig(suite="video", models=("c4d",)), "ds", 3)
     with pytest.raises(ValueError, match="unknown suite"):
@@ -57,7 +66,7 @@ def test_small_audio_suite_stores_everything_and_beats_chance(synth_corpus, tmp_
     run_dir, cache = tmp_path / "run", tmp_path / "cache"
     common = dict(dataset="synth", data_root=str(synth_corpus), folds=2, run_dir=str(run_dir),
                   cache_dir=str(cache), feature_sets=("emobase",), progress=False)
-    summary = run_suite("audio", models=("audio_svm", "dummy_audio"), **common)
+    summary = run_suite("audio", models=("audio_svm", "dummy_audio"), train_jobs=1, **common)
     assert summary.planned == 4 and len(summary.trained) == 4 and not summary.failed
     with ResultStore(run_dir) as store:
         run = store.run()
@@ -80,10 +89,42 @@ def test_small_audio_suite_stores_everything_and_beats_chance(synth_corpus, tmp_
             assert c["provenance"]["preprocess"]["feature_set"] == "emobase"
         svm = [c["metrics"]["val_accuracy"] for c in cells if c["model"] == "audio_svm"]
         assert np.mean(svm) > 2 / 7, svm  # twice chance on held-out actors
-    again = run_suite("audio", models=("audio_svm", "dummy_audio"), **common)
+    again = run_suite("audio", models=("audio_svm", "dummy_audio"), train_jobs=2, **common)
     assert not again.trained and len(again.reused) == 4
     with ResultStore(run_dir) as store:
         assert len(store.runs()) == 2 and len(store.cells(again.run_id)) == 4
+
+
+def test_every_suite_at_tiny_size_with_fusion_after_its_branches(synth_corpus, tmp_path):
+    summary = run_suite("all", dataset="synth", data_root=str(synth_corpus), folds=2, epochs=2,
+                        frames=4, size=32, feature_sets=("emobase2010",),
+                        models=("audio_svm", "audio_cnn", "c3d", "flow_alexnet", "fusion_avg",
+                                "fusion_svm"),
+                        run_dir=str(tmp_path), cache_dir=str(tmp_path / "cache"),
+                        progress=False)
+    assert not summary.failed, summary.failed
+    assert summary.planned == len(summary.trained) == 4 + 2 + 2 + 4
+    with ResultStore(tmp_path) as store:
+        cells = store.cells(summary.run_id)
+        suites = {s for c in cells for s in c["suites"]}
+        assert suites == {"audio", "video", "flow", "fusion"}
+        by_key = {c["key"]: c for c in cells}
+        for c in cells:
+            m = c["metrics"]
+            assert m["n_train"] == 14 and m["n_val"] == 14 and 0 <= m["val_accuracy"] <= 1
+            if c["model"] in ("audio_cnn", "c3d", "flow_alexnet"):
+                assert m["epochs_run"] == 2 and m["epoch_time_first"] > 0 and m["params"] > 0
+                assert len(store.history(c["key"])["val_loss"]) == 2
+            if c["model"].startswith("fusion"):
+                audio, video = (by_key[k] for k in c["cell"]["branches"])
+                assert (audio["model"], video["model"]) == ("audio_cnn", "c3d")
+                assert audio["fold"] == video["fold"] == c["fold"]
+                # the fusion head scored the clips both branches scored
+                assert store.array(c["key"], "val_ids") == store.array(video["key"], "val_ids")
+        avg = [c for c in cells if c["model"] == "fusion_avg"][0]
+        audio, video = (np.array(store.array(k, "val_proba")) for k in avg["cell"]["branches"])
+        np.testing.assert_allclose(np.array(store.array(avg["key"], "val_proba")),
+                                   (audio + video) / 2, atol=2e-4)
 
 
 def test_both_protocols_in_one_run_get_their_own_folds(synth_corpus, tmp_path):

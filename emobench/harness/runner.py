@@ -106,6 +106,18 @@ def _check(config: RunConfig) -> None:
         raise ValueError("epochs and batch size must be at least 1")
 
 
+def fusion_choice(suite: FusionSuite, wanted: set[str] | None) -> tuple[list, list]:
+    """The video branches and fusers a ``--models`` list selects: naming some of either kind
+    keeps just those of that kind (all of the other); naming neither selects no fusion cell."""
+    if not wanted:
+        return list(suite.video_models), list(suite.fusers)
+    videos = [m for m in suite.video_models if m in wanted]
+    fusers = [m for m in suite.fusers if m in wanted]
+    if not videos and not fusers:
+        return [], []
+    return videos or list(suite.video_models), fusers or list(suite.fusers)
+
+
 def protocols_of(config: RunConfig) -> list[str]:
     """The run's protocols: one, several comma-separated, or ``both`` (each gets its own folds,
     and the report shows them side by side)."""
@@ -151,10 +163,9 @@ def plan_cells(config: RunConfig, ds_id: str, n_folds: int,
             for fold in range(n_folds):
                 if isinstance(suite, FusionSuite):
                     audio = cell(suite.audio_model, config.fusion_audio_features, fold)
-                    for video_model in suite.video_models:
-                        for fuser in suite.fusers:
-                            if wanted and not wanted & {fuser, video_model}:
-                                continue
+                    videos, fusers = fusion_choice(suite, wanted)
+                    for video_model in videos:
+                        for fuser in fusers:
                             video = cell(video_model, "faces", fold)
                             planned += [_Planned(suite_name, audio), _Planned(suite_name, video)]
                             fusions.append(_Planned(suite_name, cell(
