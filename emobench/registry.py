@@ -31,6 +31,11 @@ class ModelInfo:
     summary: str
     factory: Callable[..., Any]
 
+    @property
+    def builtin(self) -> bool:
+        """True for emobench's own models, False for those a user (or a test) registered."""
+        return self.factory.__module__.startswith("emobench.")
+
 
 _REGISTRY: dict[str, ModelInfo] = {}
 

@@ -94,7 +94,7 @@ def main(argv: list[str]) -> int:
     out.mkdir(parents=True, exist_ok=True)
     wanted = set(argv[1:])
     results = {"backend": keras.backend.backend(), "models": {}}
-    for info in list_models():
+    for info in (i for i in list_models() if i.builtin):
         if info.modality == "test" or (wanted and info.name not in wanted):
             continue
         start = time.perf_counter()

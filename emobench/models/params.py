@@ -46,7 +46,7 @@ def parameter_table(names=None) -> list[dict]:
     from emobench.registry import create_model, list_models
 
     rows = []
-    for info in list_models():
+    for info in (i for i in list_models() if i.builtin):
         if info.modality == "test" or (names is not None and info.name not in names):
             continue
         for shape in [info.default_input_shape] + EXTRA_INPUTS.get(info.name, []):
