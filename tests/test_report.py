@@ -85,7 +85,11 @@ def test_thesis_values_are_the_thesis_numbers():
 
 
 def test_layouts_put_each_thesis_value_in_its_position():
-    audio, video, flow, fusion = thesis_layouts()
+    audio, video, flow, fusion, audio_more = thesis_layouts()
+    assert audio_more.columns[:4] == ("val UAR", "val F1", "RML acc", "RML UAR")
+    svm_rml = audio_more.rows[0].specs[2 + 4]  # Emobase 2010's RML acc
+    assert svm_rml.selection == {"model": "audio_svm", "features": "emobase2010"}
+    assert (svm_rml.metric, svm_rml.thesis) == ("rml_accuracy", None)
     assert [g for g, _ in audio.groups] == ["Emobase 2009", "Emobase 2010", "Emobase Large"]
     assert audio.columns[:3] == ("train acc", "val acc", "training time (s)")
     cnn = audio.rows[1]
@@ -191,7 +195,7 @@ def test_csv_has_one_line_per_table_cell(one_protocol):
 
 def test_latex_tables_are_well_formed(one_protocol):
     text = render_report(one_protocol[0], "latex")
-    assert text.count(r"\begin{table}") == text.count(r"\end{table}") == 4
+    assert text.count(r"\begin{table}") == text.count(r"\end{table}") == 5
     assert r"\multicolumn{3}{c}{Emobase 2009}" in text and r"\cmidrule(lr){3-5}" in text
     for table, layout in zip(text.split(r"\begin{tabular}")[1:], thesis_layouts()):
         body = table.split(r"\end{tabular}")[0]

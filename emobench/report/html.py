@@ -107,12 +107,21 @@ def to_html(report: Report, store: ResultStore) -> str:
     out += ["<h2>Splits</h2><ul>"] + [f"<li>{escape(line)}</li>" for line in
                                       split_lines(report)] + ["</ul>", f"<p><i>{escape(LEGEND)}"
                                                               f"</i></p>"]
+    drawn: dict[frozenset, int] = {}  # the same cells in two tables are drawn once
     for number, table in enumerate(report.tables, 1):
         out += [f'<h2 id="table-{table.layout.name}">{number}. '
                 f"{escape(table.layout.title)} [{escape(', '.join(table.protocols))}]</h2>",
                 f"<p>{escape(table.layout.note)}</p><p>{escape(chance_text(report, table))}</p>",
                 _table_html(table), "<h3>Confusion matrices and learning curves</h3>"]
-        out += [_detail_html(store, d) for d in table.details] or ["<p><i>No results.</i></p>"]
+        fresh = [d for d in table.details
+                 if frozenset(c["key"] for c in d.cells) not in drawn]
+        earlier = sorted({drawn[frozenset(c["key"] for c in d.cells)] for d in table.details
+                          if d not in fresh})
+        drawn.update({frozenset(c["key"] for c in d.cells): number for d in fresh})
+        out += [_detail_html(store, d) for d in fresh]
+        out += [f"<p><i>Figures of the other cells: see table {n}.</i></p>" for n in earlier]
+        if not table.details:
+            out.append("<p><i>No results.</i></p>")
     out.append("<h2>Failures</h2>")
     out += ([f"<details><summary>cell {escape(f['key'])} at {escape(f['time'])}: "
              f"{escape((f['error'] or '?').strip().splitlines()[0])}</summary><pre>"
