@@ -85,3 +85,14 @@ def set_bn_momentum(model, momentum: float = BN_MOMENTUM):
         if isinstance(layer, keras.layers.BatchNormalization):
             layer.momentum = momentum
     return model
+
+
+def fc_head(x, width: int, dropout: float, num_classes: int):
+    """AlexNet's and C3D's classifier: flatten, fc6 and fc7 (ReLU, dropout), softmax."""
+    from keras import layers
+
+    x = layers.Flatten(name="flatten")(x)
+    for fc in ("fc6", "fc7"):
+        x = layers.Dense(width, activation="relu", name=fc)(x)
+        x = layers.Dropout(dropout, name=f"{fc}_dropout")(x)
+    return layers.Dense(num_classes, activation="softmax", name="probs")(x)

@@ -12,7 +12,8 @@ from __future__ import annotations
 import warnings
 
 from emobench.models.factory import (BN_MOMENTUM, KERAS_TRAINING, check_shape, model_kwargs,
-                                     resolve_options, seed_keras, set_bn_momentum)
+                                     fc_head, resolve_options, seed_keras,
+                                     set_bn_momentum)
 from emobench.registry import register_model
 
 DEFAULT_FLOW = (15, 112, 112, 2)
@@ -90,11 +91,7 @@ def flow_alexnet(num_classes=7, input_shape=DEFAULT_FLOW, **options):
         x = layers.Activation("relu", name=f"relu{i}")(x)
         if pool:
             x = layers.MaxPooling2D(3, strides=2, padding="same", name=f"pool{i}")(x)
-    x = layers.Flatten(name="flatten")(x)
-    for fc in ("fc6", "fc7"):
-        x = layers.Dense(opts["fc"], activation="relu", name=fc)(x)
-        x = layers.Dropout(opts["dropout"], name=f"{fc}_dropout")(x)
-    outputs = layers.Dense(num_classes, activation="softmax", name="probs")(x)
+    outputs = fc_head(x, opts["fc"], opts["dropout"], num_classes)
     net = keras.Model(inputs, outputs, name="flow_alexnet")
     return KerasEmotionModel("flow_alexnet", net,
                              **model_kwargs("flow_alexnet", num_classes, shape, labels, opts))

@@ -9,7 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from emobench.models.factory import (BN_MOMENTUM, KERAS_TRAINING, check_shape, model_kwargs,
-                                     resolve_options, seed_keras, set_bn_momentum)
+                                     fc_head, resolve_options, seed_keras,
+                                     set_bn_momentum)
 from emobench.registry import register_model
 
 DEFAULT_CLIP = (16, 112, 112, 3)
@@ -147,11 +148,7 @@ def c3d_full(num_classes=7, input_shape=DEFAULT_CLIP, **options):
             pool = ((1, 2, 2) if stage == 1 else (2, 2, 2)) if last else None
             suffix = "ab"[j] if convs > 1 else "a"
             x = _conv3d_block(x, width, pool, f"conv{stage}{suffix}", False)
-    x = layers.Flatten(name="flatten")(x)
-    for fc in ("fc6", "fc7"):
-        x = layers.Dense(opts["fc"], activation="relu", name=fc)(x)
-        x = layers.Dropout(opts["dropout"], name=f"{fc}_dropout")(x)
-    outputs = layers.Dense(num_classes, activation="softmax", name="probs")(x)
+    outputs = fc_head(x, opts["fc"], opts["dropout"], num_classes)
     net = keras.Model(inputs, outputs, name="c3d_full")
     return KerasEmotionModel("c3d_full", net,
                              **model_kwargs("c3d_full", num_classes, shape, labels, opts))
