@@ -279,6 +279,13 @@ def test_fusion_avg_is_the_weighted_mean_of_the_two_halves(tmp_path):
         create_model("fusion_avg", weights=[1, -1])
 
 
+def test_sklearn_model_predicts_nothing_for_no_input():
+    model = create_model("audio_svm", input_shape=(4,))
+    x = np.random.default_rng(0).normal(size=(20, 4))
+    model.fit(x, np.arange(20) % 3)
+    assert model.predict_proba(np.zeros((0, 4))).shape == (0, 7)
+
+
 def test_sklearn_model_has_a_column_for_every_class():
     rng = np.random.default_rng(2)
     x, y = rng.normal(size=(15, 4)), np.arange(15) % 3  # class 3 never seen

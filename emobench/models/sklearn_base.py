@@ -82,7 +82,7 @@ class SklearnEmotionModel(EmotionModel):
         self.estimator.set_params(**{k: folds for k in keys})
 
     def _flat(self, x: np.ndarray) -> np.ndarray:
-        x = x.reshape(len(x), -1).astype(np.float64)
+        x = x.reshape(len(x), int(np.prod(self.input_shape))).astype(np.float64)
         if not np.isfinite(x).all():
             raise ValueError(f"{self.name}: input has {int((~np.isfinite(x)).sum())} "
                              f"non-finite values")
