@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import importlib
 import json
+from abc import ABC, abstractmethod
 import os
 import shutil
 import tempfile
@@ -51,7 +52,7 @@ def default_labels(num_classes: int) -> tuple[str, ...]:
     return tuple(f"class_{i}" for i in range(num_classes))
 
 
-class EmotionModel:
+class EmotionModel(ABC):
     """A classifier of one modality with a fixed per-sample input shape and class list.
 
     Attributes: ``name`` (registry key), ``modality`` ("audio" | "video" | "flow" | "fusion"),
@@ -79,26 +80,28 @@ class EmotionModel:
         self.options = dict(options or {})
         self.history_: dict[str, list[float]] = {}
 
-    # -- what each kind implements -------------------------------------------------------------
+    # -- what each kind implements (Keras in keras_base.py, scikit-learn in sklearn_base.py) ---
+    @abstractmethod
     def fit(self, x, y, *, validation_data=None, epochs=None, batch_size=None, callbacks=(),
             verbose=0) -> "EmotionModel":
         """Train on ``x`` (n, *input_shape) and int class indices ``y`` (n,); returns self."""
-        raise NotImplementedError
 
+    @abstractmethod
     def predict_proba(self, x, batch_size=None) -> np.ndarray:
         """Class probabilities, (n, num_classes) float32, rows summing to 1."""
-        raise NotImplementedError
 
+    @abstractmethod
     def count_params(self) -> int:
         """Number of parameters (weights; for scikit-learn, the fitted numeric state)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _save_payload(self, folder: Path) -> None:
-        raise NotImplementedError
+        """Write the model's own file (model.keras or model.skops) into ``folder``."""
 
     @classmethod
+    @abstractmethod
     def _load_payload(cls, folder: Path, meta: dict, trusted) -> "EmotionModel":
-        raise NotImplementedError
+        """Rebuild the model of kind ``kind`` from its saved folder."""
 
     # -- shared behaviour ----------------------------------------------------------------------
     def predict(self, x) -> np.ndarray:
