@@ -5,7 +5,6 @@ starts instantly.
 """
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -59,11 +58,12 @@ def data_synth(out: Path, actors: int, seed: int, width: int, height: int, durat
                fps: int, jobs: int, no_progress: bool) -> None:
     """Generate the synthetic corpus in RAVDESS's layout (.mp4 + .wav per clip)."""
     from emobench.datasets.synth import generate_corpus
+    from emobench.workers import default_jobs
 
     try:
         root = generate_corpus(out, actors=actors, seed=seed, width=width, height=height,
                                duration=duration, fps=fps,
-                               jobs=jobs or min(8, os.cpu_count() or 1),
+                               jobs=jobs or default_jobs(),
                                progress=not no_progress)
     except ValueError as err:
         raise EmobenchError(str(err)) from None
@@ -178,7 +178,7 @@ def run_cmd(suite: str, dataset: str, data_root: Path | None, epochs: int, folds
     """Train and score every cell of a suite; results go to RUN_DIR/results.sqlite. Cells
     already there are reused, so an interrupted run resumes where it stopped."""
     from emobench.harness import run_suite
-    from emobench.harness.runner import default_jobs
+    from emobench.workers import default_jobs
 
     try:
         summary = run_suite(
@@ -411,10 +411,9 @@ def bench_cmd(suite: str, clips: int, frames: int, size: int, epochs: int, batch
     text = scale_report(results, " ".join(["emobench", *sys.argv[1:]]), settings)
     click.echo(text)
     if out:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_name(f".{out.name}.tmp")
-        tmp.write_text(text)
-        tmp.replace(out)
+        from emobench.atomic import atomic_write_text
+
+        atomic_write_text(out, text)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -19,6 +19,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from emobench.atomic import atomic_write_text
 from emobench.labels import RAVDESS_CODES, RAVDESS_EMOTIONS
 
 #: Bump when a change alters the generated content, so caches keyed on parameters renew.
@@ -239,9 +240,7 @@ def _manifest(out: Path, params: dict, clips: int) -> None:
            "emobench_version": version("emobench"), "params": params, "clips": clips,
            "files": 2 * clips, "video": {"codec": "libx264", **VIDEO_OPTIONS},
            "audio": {"codec": "aac", "wav": "pcm_s16le"}}
-    tmp = _temp(path)
-    tmp.write_text(json.dumps(doc, indent=2) + "\n")
-    os.replace(tmp, path)
+    atomic_write_text(path, json.dumps(doc, indent=2) + "\n")
 
 
 def generate_corpus(out_dir: str | os.PathLike, *, actors: int | Iterable[int] = 12,

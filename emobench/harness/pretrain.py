@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from emobench.atomic import atomic_write_text
 from emobench.datasets.clip import DatasetScan
 from emobench.harness.cell import canonical_json
 
@@ -91,7 +92,5 @@ def pretrain_frame_cnn(scan: DatasetScan, spec: PretrainSpec, out_root: Path, *,
     metrics = {k: v for k, v in result.metrics.items() if isinstance(v, (int, float))}
     doc = {"spec": spec.identity(), "root": spec.root, "metrics": metrics,
            "unreadable": bad, "n_images": int(len(x))}
-    tmp = report.with_suffix(".tmp")
-    tmp.write_text(json.dumps(doc, indent=1))
-    tmp.replace(report)
+    atomic_write_text(report, json.dumps(doc, indent=1))
     return saved, metrics

@@ -14,6 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from emobench.atomic import atomic_write_text
+
 #: Parameter counts (millions) as the thesis printed them. Its ResNet50 figure cannot be the
 #: whole network (Keras's ResNet50 alone has 23.6 M); its LRCN was ResNeXt50-based.
 THESIS_PARAMS = {"resnet50": 2.5, "c3d": 0.33, "lrcn": 2.1}
@@ -104,10 +106,7 @@ def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     out = Path(argv[0]) if argv else Path("reports/model_parameters.md")
     text = render_markdown(parameter_table(), f"python -m emobench.models.params {out}")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, out)
+    atomic_write_text(out, text)
     print(text)
     return 0
 

@@ -5,12 +5,10 @@ A report only reads the database the harness wrote (through
 """
 from __future__ import annotations
 
-import os
 import sqlite3
-import tempfile
 from pathlib import Path
 
-from emobench.harness.store import DB_NAME, ResultStore
+from emobench.harness.store import ResultStore, database_file
 
 FORMATS = ("markdown", "latex", "csv", "html", "json")
 SUFFIXES = {"markdown": ".md", "latex": ".tex", "csv": ".csv", "html": ".html", "json": ".json"}
@@ -21,8 +19,7 @@ __all__ = ["FORMATS", "SUFFIXES", "database_path", "render_report", "write_repor
 def database_path(source: str | Path) -> Path:
     """The results database of a run directory (``<dir>/results.sqlite``) or the file itself;
     FileNotFoundError when there is none (a report never creates one)."""
-    path = Path(source)
-    db = path / DB_NAME if path.is_dir() or not path.suffix else path
+    db = database_file(source)
     if not db.is_file():
         raise FileNotFoundError(f"{db}: no results database (run 'emobench run' first, or pass "
                                 f"--run-dir/--db)")
@@ -59,15 +56,6 @@ def write_report(source: str | Path, out: str | Path, format: str = "markdown",
                  run_id: str | None = None, command: str | None = None) -> Path:
     """Render the report and write it to ``out`` atomically (temporary file, then rename)."""
     text = render_report(source, format, run_id, command)
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return out
+    from emobench.atomic import atomic_write_text
+
+    return atomic_write_text(out, text)

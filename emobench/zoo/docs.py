@@ -10,7 +10,8 @@ from __future__ import annotations
 import shlex
 from pathlib import Path
 
-from emobench.zoo.manifest import Entry, Manifest, atomic_write_text
+from emobench.atomic import atomic_write_text
+from emobench.zoo.manifest import Entry, Manifest
 
 GENERATED = "Generated from `emobench/zoo_manifest.json` by `python -m emobench.zoo docs zoo`; " \
             "do not edit by hand."

@@ -16,9 +16,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from emobench.atomic import atomic_write_bytes, atomic_write_text
 from emobench.zoo.archive import ARCHIVE_FORMAT, write_archive
 from emobench.zoo.manifest import (FILES_DIR, MANIFEST_NAME, Entry, Manifest, ZooError,
-                                   atomic_write_text, check_name, jsonable)
+                                   check_name, jsonable)
 
 SCORES = ("accuracy", "uar", "f1", "loss")
 TRAINING_OPTIONS = ("batch_size", "learning_rate", "early_stopping")
@@ -286,9 +287,8 @@ def ship(exported: Exported, package_dir: str | Path | None = None,
     old = current.entries.get(entry.name)
     files.mkdir(exist_ok=True)
     if entry.source == "package":
-        tmp = files / f".{entry.file}.tmp"
-        shutil.copyfile(exported.archive, tmp)
-        tmp.replace(files / entry.file)
+        with open(exported.archive, "rb") as src:
+            atomic_write_bytes(files / entry.file, lambda fh: shutil.copyfileobj(src, fh))
     updated = current.with_entry(entry)
     atomic_write_text(manifest_path, updated.to_json())
     if old is not None and old.file != entry.file \

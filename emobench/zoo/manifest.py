@@ -10,9 +10,7 @@ file's size and full sha256, and where the file comes from: ``"package"`` (insid
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from dataclasses import MISSING, asdict, dataclass, field, fields
 from importlib import resources
 from pathlib import Path
@@ -179,22 +177,6 @@ def resolve(manifest: "Manifest | str | Path | None") -> Manifest:
     if isinstance(manifest, Manifest):
         return manifest
     return Manifest.from_file(manifest)
-
-
-def atomic_write_text(path: Path, text: str) -> Path:
-    """Write ``text`` to ``path`` through a temporary file in the same folder, then rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp's 0600 would keep the file from others
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def jsonable(value: Any) -> Any:
