@@ -7,7 +7,6 @@ A file that does not fit the layout lands in ``scan.rejected`` with a one-line r
 """
 from __future__ import annotations
 
-import os
 from collections import Counter
 from pathlib import Path
 from typing import Any, Callable
@@ -50,13 +49,14 @@ def synth_root(**params: Any) -> Path:
 
     from emobench.datasets.synth import SYNTH_VERSION, generate_corpus
     from emobench.paths import cache_root
+    from emobench.workers import default_jobs
 
     defaults = {k: v.default for k, v in inspect.signature(generate_corpus).parameters.items()
                 if v.default is not inspect.Parameter.empty and k not in ("jobs", "progress")}
     resolved = {**defaults, **params, "synth_version": SYNTH_VERSION}
     key = hashlib.sha256(json.dumps(resolved, sort_keys=True, default=str).encode()).hexdigest()
     out = cache_root() / "synth" / key[:12]
-    generate_corpus(out, jobs=min(8, os.cpu_count() or 1), **params)
+    generate_corpus(out, jobs=default_jobs(), **params)
     return out
 
 

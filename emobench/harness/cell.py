@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 
@@ -40,7 +40,6 @@ class Cell:
     preprocess: tuple = ()
     options: tuple = ()
     branches: tuple = ()
-    extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     @staticmethod
     def frozen(mapping: dict | None) -> tuple:
@@ -49,7 +48,6 @@ class Cell:
 
     def to_dict(self) -> dict:
         d = asdict(self)
-        d.pop("extra")
         d["preprocess"], d["options"] = dict(self.preprocess), dict(self.options)
         d["branches"] = list(self.branches)
         return d

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -20,7 +20,7 @@ import numpy as np
 from emobench.harness.cell import Cell
 from emobench.harness.data import FeatureTable, compute_features, num_classes
 from emobench.harness.pretrain import pretrain_frame_cnn
-from emobench.harness.store import ResultStore
+from emobench.harness.store import ResultStore, now
 from emobench.harness.train import Split, TrainConfig, train_and_score
 
 
@@ -41,17 +41,15 @@ class RunContext:
     pretrain: Any = None  # (images scan, PretrainSpec) or None
     tables: dict = field(default_factory=dict, repr=False)
 
-    def table(self, feature: str, which: str = "main", progress: bool | None = None,
-              jobs: int | None = None) -> FeatureTable:
+    def table(self, feature: str, which: str = "main") -> FeatureTable:
         """The feature table of the dataset (or of RML), through the preprocessing cache."""
         if (feature, which) not in self.tables:
             c = self.config
             clips = self.clips if which == "main" else self.rml_clips
             self.tables[feature, which] = compute_features(
                 clips, feature, frames=c.frames, size=c.size, detector=c.detector,
-                flow_method=c.flow_method, cache_dir=c.cache_dir,
-                jobs=c.jobs if jobs is None else jobs,
-                progress=c.progress if progress is None else progress)
+                flow_method=c.flow_method, cache_dir=c.cache_dir, jobs=c.jobs,
+                progress=c.progress)
         return self.tables[feature, which]
 
     def pretrained_cnn(self) -> str:
@@ -144,7 +142,7 @@ def train_cell(ctx: RunContext, cell: Cell, store: ResultStore):
 
 def execute_cell(ctx: RunContext, cell: Cell, store: ResultStore) -> tuple[str, bool, str]:
     """Train ``cell`` and store it (or its failure): ``(key, ok, one-line message)``."""
-    started, t0 = time.strftime("%Y-%m-%dT%H:%M:%S%z"), time.perf_counter()
+    started, t0 = now(), time.perf_counter()
     try:
         result, split, prov = train_cell(ctx, cell, store)
     except (KeyboardInterrupt, SystemExit):
@@ -202,12 +200,7 @@ def _init_worker(ctx: RunContext, threads: int, modules: list[str]) -> None:
 
 
 def _work(cell: Cell) -> tuple[str, bool, str]:
-    ctx, store = _WORKER["ctx"], _WORKER["store"]
-    for feature in ({cell.features} if not cell.branches else set()):
-        ctx.table(feature, progress=False, jobs=1)
-        if ctx.rml_clips:
-            ctx.table(feature, "rml", progress=False, jobs=1)
-    return execute_cell(ctx, cell, store)
+    return execute_cell(_WORKER["ctx"], cell, _WORKER["store"])
 
 
 def execute_parallel(ctx: RunContext, cells: Sequence[Cell], workers: int,
@@ -221,7 +214,8 @@ def execute_parallel(ctx: RunContext, cells: Sequence[Cell], workers: int,
     from emobench.registry import get_model_info
 
     threads = max(1, (os.cpu_count() or 1) // workers)
-    light = RunContext(**{**ctx.__dict__, "tables": {}})  # workers read the cache themselves
+    # workers read the (already filled) cache themselves, one process each and quietly
+    light = replace(ctx, config=replace(ctx.config, jobs=1, progress=False), tables={})
     modules = sorted({get_model_info(c.model).factory.__module__ for c in cells}
                      - {"__main__", "__mp_main__"})  # a script's own models register on import
     pool = ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"),

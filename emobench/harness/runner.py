@@ -7,7 +7,6 @@ with every finished cell kept; a rerun only trains what is missing.
 """
 from __future__ import annotations
 
-import os
 from dataclasses import asdict, dataclass, field
 from itertools import chain
 from pathlib import Path
@@ -24,6 +23,7 @@ from emobench.harness.suites import (FUSION_AUDIO_FEATURES, SUITES, FusionSuite,
                                      models_for)
 from emobench.labels import EMOTIONS, RML_KEYS
 from emobench.preprocess.opensmile_sets import FEATURE_SETS
+from emobench.workers import default_jobs
 
 DEFAULT_RUN_DIR = "emobench-runs"
 
@@ -272,8 +272,4 @@ def train_workers(train_jobs: int | None) -> int:
 
     if accelerators():
         return 1
-    return max(1, min(4, os.cpu_count() or 1))
-
-
-def default_jobs() -> int:
-    return max(1, min(8, os.cpu_count() or 1))
+    return default_jobs(limit=4)

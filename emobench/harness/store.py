@@ -67,6 +67,13 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def database_file(path: str | Path) -> Path:
+    """The results database of a run directory (``<dir>/results.sqlite``), or ``path`` itself
+    when it names a file."""
+    path = Path(path)
+    return path / DB_NAME if path.is_dir() or not path.suffix else path
+
+
 class ResultStore:
     """Read and write one results database (``<run_dir>/results.sqlite`` or any path)."""
 
@@ -74,8 +81,7 @@ class ResultStore:
         """Open (and create, unless ``readonly``) the database at ``path``: a run directory or
         the .sqlite file itself. ``readonly`` never writes, so a report can read a database on
         read-only storage; a missing one is then a FileNotFoundError."""
-        path = Path(path)
-        self.path = path / DB_NAME if path.is_dir() or not path.suffix else path
+        self.path = database_file(path)
         if readonly:
             if not self.path.is_file():
                 raise FileNotFoundError(f"{self.path}: no results database")

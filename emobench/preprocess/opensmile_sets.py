@@ -34,19 +34,15 @@ def import_opensmile():
     if "opensmile" not in sys.modules and hasattr(os, "RTLD_DEEPBIND"):
         import ctypes
         import importlib.util
-        import platform
 
         spec = importlib.util.find_spec("opensmile")
-        arch = {"x86_64": ("x86_64", "x64"), "aarch64": ("aarch64", "arm64")}.get(
-            platform.machine(), ())
         bins = Path(spec.origin).parent / "core" / "bin" if spec and spec.origin else None
         for lib in sorted(bins.glob("*linux*/libSMILEapi.so")) if bins else ():
-            if any(a in lib.parent.name for a in arch):
-                try:
-                    ctypes.CDLL(str(lib), mode=os.RTLD_DEEPBIND | os.RTLD_NOW)
-                except OSError:
-                    pass  # the package's own load will report it
+            try:  # the loader refuses another architecture's build: try the next one
+                ctypes.CDLL(str(lib), mode=os.RTLD_DEEPBIND | os.RTLD_NOW)
                 break
+            except OSError:
+                continue  # none loads: the package's own load will report it
     import opensmile
 
     return opensmile
