@@ -98,13 +98,20 @@ def _csv(value: str) -> tuple[str, ...]:
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Where the arrays go (default: $EMOBENCH_CACHE/features).")
 @click.option("--jobs", "-j", default=1, show_default=True, help="Worker processes per stage.")
+@click.option("--executor", default="local", show_default=True,
+              type=click.Choice(["local", "ray"]),
+              help="ray: one Ray task per clip (needs emobench[ray]); --jobs is then unused.")
+@click.option("--ray-address", default=None,
+              help="Ray cluster for --executor ray [default: a local Ray for the command].")
 @click.option("--no-progress", is_flag=True, help="No progress bars.")
 def preprocess_cmd(dataset: str, data_root: Path | None, stages: str, feature_sets: str,
                    frames: int, size: int, detector: str, flow_method: str,
                    modalities: str | None, include_calm: bool, cache_dir: Path | None,
-                   jobs: int, no_progress: bool) -> None:
+                   jobs: int, executor: str, ray_address: str | None, no_progress: bool) -> None:
     """Decode, extract and cache features (audio, face crops, optical flow) for a dataset;
     a second run only reads the cache. Bad clips are skipped and listed with the reason."""
+    from contextlib import nullcontext
+
     from emobench.datasets import load_dataset
     from emobench.preprocess import describe_outputs, run_preprocess
 
@@ -113,10 +120,13 @@ def preprocess_cmd(dataset: str, data_root: Path | None, stages: str, feature_se
         options["modalities"] = _csv(modalities)
     try:
         scan = load_dataset(dataset, data_root, **options)
-        outputs = run_preprocess(scan, _csv(stages), feature_sets=_csv(feature_sets),
-                                 frames=frames, size=size, detector=detector,
-                                 flow_method=flow_method, cache_dir=cache_dir, jobs=jobs,
-                                 progress=not no_progress)
+        if executor == "ray":
+            from emobench.harness.ray_executor import ray_preprocessing
+        with ray_preprocessing(ray_address) if executor == "ray" else nullcontext():
+            outputs = run_preprocess(scan, _csv(stages), feature_sets=_csv(feature_sets),
+                                     frames=frames, size=size, detector=detector,
+                                     flow_method=flow_method, cache_dir=cache_dir, jobs=jobs,
+                                     progress=not no_progress)
     except (ValueError, FileNotFoundError) as err:
         raise EmobenchError(str(err)) from None
     click.echo(f"{scan.name} at {scan.root}: {len(scan.clips)} clips, "
@@ -167,6 +177,13 @@ def preprocess_cmd(dataset: str, data_root: Path | None, stages: str, feature_se
 @click.option("--train-jobs", default=None, type=int,
               help="Cells trained side by side in worker processes [default: 1 with a GPU, "
                    "else one per CPU core, at most 4].")
+@click.option("--executor", default="local", show_default=True,
+              type=click.Choice(["local", "ray"]),
+              help="local: a process pool on this machine; ray: cells and preprocessing as Ray "
+                   "tasks (needs emobench[ray]).")
+@click.option("--ray-address", default=None,
+              help="Ray cluster to use with --executor ray (e.g. auto, or HOST:6379) "
+                   "[default: a local Ray started for the run].")
 @click.option("--no-progress", is_flag=True, help="No progress bars.")
 def run_cmd(suite: str, dataset: str, data_root: Path | None, epochs: int, folds: int | None,
             seed: int, protocol: str, models: str | None, feature_sets: str | None,
@@ -174,7 +191,7 @@ def run_cmd(suite: str, dataset: str, data_root: Path | None, epochs: int, folds
             learning_rate: float, patience: int, include_calm: bool, rml_root: Path | None,
             pretrain_images: Path | None, pretrain_epochs: int, run_dir: Path,
             cache_dir: Path | None, jobs: int | None, train_jobs: int | None,
-            no_progress: bool) -> None:
+            executor: str, ray_address: str | None, no_progress: bool) -> None:
     """Train and score every cell of a suite; results go to RUN_DIR/results.sqlite. Cells
     already there are reused, so an interrupted run resumes where it stopped."""
     from emobench.harness import run_suite
@@ -192,7 +209,8 @@ def run_cmd(suite: str, dataset: str, data_root: Path | None, epochs: int, folds
             pretrain_images=str(pretrain_images) if pretrain_images else None,
             pretrain_epochs=pretrain_epochs, run_dir=str(run_dir),
             cache_dir=str(cache_dir) if cache_dir else None, jobs=jobs or default_jobs(),
-            train_jobs=train_jobs, progress=not no_progress)
+            train_jobs=train_jobs, executor=executor, ray_address=ray_address,
+            progress=not no_progress)
     except (ValueError, FileNotFoundError, KeyError) as err:
         raise EmobenchError(str(err).strip("'\"")) from None
     click.echo(f"run {summary.run_id}: {summary.planned} cells, {len(summary.trained)} trained, "

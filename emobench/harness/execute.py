@@ -140,8 +140,22 @@ def train_cell(ctx: RunContext, cell: Cell, store: ResultStore):
     return result, split, prov
 
 
-def execute_cell(ctx: RunContext, cell: Cell, store: ResultStore) -> tuple[str, bool, str]:
-    """Train ``cell`` and store it (or its failure): ``(key, ok, one-line message)``."""
+@dataclass
+class CellOutcome:
+    """What training one cell gave, ready for the store wherever it was trained: ``record``
+    holds :meth:`ResultStore.save_cell`'s arguments, or ``reason``/``error`` the failure."""
+
+    cell: Cell
+    ok: bool
+    message: str = ""
+    reason: str = ""
+    error: str = ""
+    record: dict = field(default_factory=dict)
+
+
+def train_outcome(ctx: RunContext, cell: Cell, store) -> CellOutcome:
+    """Train ``cell`` and save its model under ``ctx.run_dir``, without writing the results
+    database (``store`` is only read, for a fusion cell's branches)."""
     started, t0 = now(), time.perf_counter()
     try:
         result, split, prov = train_cell(ctx, cell, store)
@@ -149,20 +163,37 @@ def execute_cell(ctx: RunContext, cell: Cell, store: ResultStore) -> tuple[str, 
         raise
     except Exception as err:  # noqa: BLE001 - one cell's failure must not end the run
         reason = " ".join(f"{type(err).__name__}: {err}".split())
-        store.record_failure(ctx.run_id, cell, reason + "\n" + traceback.format_exc())
-        return cell.key, False, f"FAILED {cell.label}: {reason}"
+        return CellOutcome(cell, False, f"FAILED {cell.label}: {reason}", reason,
+                           reason + "\n" + traceback.format_exc())
     model_path = None
     if ctx.config.save_models:
         model_path = str(result.model.save(ctx.run_dir / "models" / cell.key)
                          .relative_to(ctx.run_dir))
     prov.update({k: ctx.provenance[k] for k in ("git", "backend", "versions", "date",
                                                  "hardware")})
-    store.save_cell(ctx.run_id, cell, metrics=result.metrics, history=result.history,
-                    arrays=result.arrays, split=split, provenance=prov, model_path=model_path,
-                    started=started, seconds=time.perf_counter() - t0)
     m = result.metrics
-    return cell.key, True, (f"{cell.label}: val acc {m.get('val_accuracy', float('nan')):.3f}"
-                            f" ({m['train_time']:.1f} s)")
+    return CellOutcome(cell, True, (f"{cell.label}: val acc "
+                                    f"{m.get('val_accuracy', float('nan')):.3f}"
+                                    f" ({m['train_time']:.1f} s)"),
+                       record=dict(metrics=result.metrics, history=result.history,
+                                   arrays=result.arrays, split=split, provenance=prov,
+                                   model_path=model_path, started=started,
+                                   seconds=time.perf_counter() - t0))
+
+
+def store_outcome(ctx: RunContext, outcome: CellOutcome,
+                  store: ResultStore) -> tuple[str, bool, str]:
+    """Write ``outcome`` (a stored cell, or a recorded failure): ``(key, ok, message)``."""
+    if not outcome.ok:
+        store.record_failure(ctx.run_id, outcome.cell, outcome.error)
+    else:
+        store.save_cell(ctx.run_id, outcome.cell, **outcome.record)
+    return outcome.cell.key, outcome.ok, outcome.message
+
+
+def execute_cell(ctx: RunContext, cell: Cell, store: ResultStore) -> tuple[str, bool, str]:
+    """Train ``cell`` and store it (or its failure): ``(key, ok, one-line message)``."""
+    return store_outcome(ctx, train_outcome(ctx, cell, store), store)
 
 
 # ---- worker processes ---------------------------------------------------------------------

@@ -26,6 +26,8 @@ from emobench.preprocess.opensmile_sets import FEATURE_SETS
 from emobench.workers import default_jobs
 
 DEFAULT_RUN_DIR = "emobench-runs"
+#: Where cells train: a local process pool, or Ray tasks on a (local or existing) Ray cluster.
+EXECUTORS = ("local", "ray")
 
 
 @dataclass
@@ -65,6 +67,8 @@ class RunConfig:
     cache_dir: str | None = None
     save_models: bool = True
     progress: bool = True
+    executor: str = "local"  # or "ray": cells and preprocessing as Ray tasks (ray_executor.py)
+    ray_address: str | None = None  # None: a local Ray started for the run
 
 
 @dataclass
@@ -102,6 +106,9 @@ def _check(config: RunConfig) -> None:
         if name not in FEATURE_SETS:
             raise ValueError(f"unknown openSMILE feature set {name!r}; choose from "
                              f"{', '.join(FEATURE_SETS)}")
+    if config.executor not in EXECUTORS:
+        raise ValueError(f"unknown executor {config.executor!r}; choose from "
+                         f"{', '.join(EXECUTORS)}")
     if config.epochs < 1 or config.batch_size < 1:
         raise ValueError("epochs and batch size must be at least 1")
 
@@ -244,13 +251,12 @@ def run_suite(suite: str = "all", **options: Any) -> RunSummary:
     try:
         with tqdm(total=len(unique), initial=len(summary.reused), desc=f"run {config.suite}",
                   unit="cell", disable=not config.progress, dynamic_ncols=True) as bar:
-            ctx.prepare(todo)
-            independent = [c for c in todo if not c.branches]
-            workers = min(train_workers(config.train_jobs), len(independent))
-            outcomes = (execute_parallel(ctx, independent, workers, store) if workers > 1
-                        else (execute_cell(ctx, c, store) for c in independent))
-            fused = (execute_cell(ctx, c, store) for c in todo if c.branches)
-            for key, ok, message in chain(outcomes, fused):
+            if config.executor == "ray":
+                from emobench.harness.ray_executor import execute_ray
+                results = execute_ray(ctx, todo, store, config.ray_address)
+            else:
+                results = _execute_local(ctx, todo, store)
+            for key, ok, message in results:
                 (summary.trained.append(key) if ok
                  else summary.failed.__setitem__(key, message.split(": ", 1)[-1]))
                 bar.write(message)
@@ -260,6 +266,18 @@ def run_suite(suite: str = "all", **options: Any) -> RunSummary:
         store.finish_run(run_id, status)
         store.close()
     return summary
+
+
+def _execute_local(ctx: RunContext, todo: list[Cell], store: ResultStore):
+    """The local executor: preprocessing, then independent cells in a process pool, then
+    fusion cells in this process once their branches are stored."""
+    ctx.prepare(todo)
+    independent = [c for c in todo if not c.branches]
+    workers = min(train_workers(ctx.config.train_jobs), len(independent))
+    outcomes = (execute_parallel(ctx, independent, workers, store) if workers > 1
+                else (execute_cell(ctx, c, store) for c in independent))
+    fused = (execute_cell(ctx, c, store) for c in todo if c.branches)
+    return chain(outcomes, fused)
 
 
 def train_workers(train_jobs: int | None) -> int:

@@ -17,6 +17,7 @@ import hashlib
 import json
 import re
 import time
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -28,6 +29,11 @@ from emobench.datasets.clip import Clip, Rejected
 
 #: Bumped when the cache layout or file format changes, so old entries are never misread.
 CACHE_FORMAT = 1
+
+#: Where stages send their clips when set (a Ray run sets it, see
+#: :mod:`emobench.harness.ray_executor`): ``mapper(todo, clips, fn, cache)`` yields
+#: ``(index, reason | None)`` as clips finish, with every finished clip saved in ``cache``.
+CLIP_MAPPER: ContextVar[Callable | None] = ContextVar("emobench_clip_mapper", default=None)
 
 
 @dataclass
@@ -219,7 +225,9 @@ def run_stage(clips: list[Clip], fn: Callable[[Clip], Any], cache: StageCache, *
             todo.append(i)
         else:
             reasons[i] = old
-    runner = (_map_processes(todo, clips, fn, cache, jobs) if jobs > 1 and len(todo) > 1
+    mapper = CLIP_MAPPER.get()
+    runner = (mapper(todo, clips, fn, cache) if mapper is not None and todo
+              else _map_processes(todo, clips, fn, cache, jobs) if jobs > 1 and len(todo) > 1
               else ((i, _work(fn, cache, clips[i])) for i in todo))
     start = time.perf_counter()
     with tqdm(total=len(clips), initial=len(clips) - len(todo), desc=desc or cache.stage,

@@ -1,0 +1,174 @@
+"""The Ray executor (issue 17) on a local Ray started inside the tests: the same results as the
+local process pool for the same seeds (fusion through Ray's task dependencies, preprocessing
+fanned out per clip), a worker killed mid-cell retried with nothing lost or stored twice, a cell
+that fails for its own reasons recorded once and never retried, and the CLI flag."""
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ray = pytest.importorskip("ray")
+
+import harness_dummies  # noqa: E402,F401 - registers dummy_audio
+import ray_dummies  # noqa: E402,F401 - registers dummy_video and probe_audio
+from emobench.harness import ResultStore, run_suite  # noqa: E402
+from emobench.harness.suites import SUITES, FusionSuite  # noqa: E402
+
+#: A fusion suite of tiny models, so fusion's branch dependencies run in seconds.
+TINY_FUSION = FusionSuite("tinyfusion", ("dummy_video",), "dummy_audio", ("fusion_avg",))
+
+
+@pytest.fixture
+def tiny_fusion(monkeypatch):
+    monkeypatch.setitem(SUITES, "tinyfusion", TINY_FUSION)
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    """A local Ray of 2 CPUs for the module (a run reuses the instance it finds)."""
+    if ray.is_initialized():
+        ray.shutdown()
+    ray.init(num_cpus=2, include_dashboard=False, logging_level="WARNING")
+    yield ray
+    ray.shutdown()
+
+
+def _common(corpus, tmp: Path, name: str, **extra) -> dict:
+    return dict(dataset="synth", data_root=str(corpus), folds=2, frames=2, size=16,
+                feature_sets=("emobase",), fusion_audio_features="emobase",
+                run_dir=str(tmp / f"run-{name}"), cache_dir=str(tmp / f"cache-{name}"),
+                progress=False, **extra)
+
+
+def _by_key(run_dir) -> dict:
+    with ResultStore(run_dir) as store:
+        run = store.run()
+        return {c["key"]: {**c, "val_proba": store.array(c["key"], "val_proba"),
+                           "failures": store.failures(run["run_id"])}
+                for c in store.cells(run["run_id"])}
+
+
+def _entries(cache: Path) -> set[str]:
+    return {str(p.relative_to(cache)) for p in cache.rglob("*.npz")}
+
+
+def test_ray_run_equals_the_local_pool_and_stops_the_ray_it_started(synth_corpus, tmp_path,
+                                                                     tiny_fusion, monkeypatch):
+    if ray.is_initialized():
+        ray.shutdown()
+    # one BLAS thread per cell in both (Ray gives a 1-CPU task OMP_NUM_THREADS=1): another
+    # thread count sums in another order, and lbfgs then stops a few 1e-4 away
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    models = ("audio_svm", "dummy_audio", "dummy_video", "fusion_avg")
+    local = run_suite("audio,tinyfusion", models=models, train_jobs=2,
+                      **_common(synth_corpus, tmp_path, "local"))
+    on_ray = run_suite("audio,tinyfusion", models=models, executor="ray",
+                       **_common(synth_corpus, tmp_path, "ray"))
+    assert not ray.is_initialized()  # the local Ray started for the run is stopped after it
+    assert not local.failed and not on_ray.failed, on_ray.failed
+    # audio_svm and dummy_audio x 2 folds (dummy_audio doubles as fusion's audio branch),
+    # dummy_video x 2, fusion_avg x 2
+    assert local.planned == on_ray.planned == len(on_ray.trained) == 8
+    a, b = _by_key(tmp_path / "run-local"), _by_key(tmp_path / "run-ray")
+    assert set(a) == set(b) == set(on_ray.trained)
+    for key, cell in b.items():
+        for name in ("val_accuracy", "val_loss", "train_accuracy", "n_train", "n_val"):
+            assert cell["metrics"][name] == pytest.approx(a[key]["metrics"][name], abs=1e-9)
+        np.testing.assert_allclose(cell["val_proba"], a[key]["val_proba"], atol=1e-7)
+        assert cell["split"] == a[key]["split"]
+        assert (tmp_path / "run-ray" / cell["model_path"]).is_dir()
+        assert cell["provenance"]["executor"]["name"] == "ray"
+    fused = [c for c in b.values() if c["model"] == "fusion_avg"]
+    assert len(fused) == 2 and all(k in b for c in fused for k in c["cell"]["branches"])
+    # every clip preprocessed by a Ray task is in the driver's cache, named as locally
+    assert _entries(tmp_path / "cache-ray") == _entries(tmp_path / "cache-local")
+    assert len(_entries(tmp_path / "cache-ray")) == 2 * 28  # emobase and faces of 28 clips
+
+
+def _attempts(folder: Path) -> list[int]:
+    return sorted(int(p.name.split("-")[0]) for p in folder.glob("*")) if folder.is_dir() \
+        else []
+
+
+def test_worker_killed_mid_cell_is_retried_and_stored_once(synth_corpus, tmp_path, local_ray):
+    attempts, killed = tmp_path / "attempts", []
+
+    def kill_first_attempt():
+        deadline = time.time() + 120
+        while not _attempts(attempts) and time.time() < deadline:
+            time.sleep(0.05)
+        if _attempts(attempts):
+            killed.append(_attempts(attempts)[0])
+            os.kill(killed[0], signal.SIGKILL)  # the Ray worker process training the cell
+
+    killer = threading.Thread(target=kill_first_attempt, daemon=True)
+    killer.start()
+    summary = run_suite("audio", models=("probe_audio",), executor="ray",
+                        model_options={"probe_audio": {"attempts": str(attempts),
+                                                       "sleep": 2.0}},
+                        **_common(synth_corpus, tmp_path, "kill"))
+    killer.join(5)
+    assert killed, "no training attempt was seen to kill"
+    assert not summary.failed, summary.failed
+    assert summary.planned == 2 and sorted(summary.trained) == sorted(set(summary.trained))
+    assert len(summary.trained) == 2
+    tries = _attempts(attempts)
+    assert len(tries) == 3 and killed[0] in tries  # 2 cells + the retry of the killed one
+    cells = _by_key(tmp_path / "run-kill")
+    assert set(cells) == set(summary.trained)
+    assert not next(iter(cells.values()))["failures"]
+    with ResultStore(tmp_path / "run-kill") as store:
+        assert store.run()["status"] == "done" and len(store.cells()) == 2
+
+
+def test_cell_failing_by_itself_is_recorded_once_not_retried(synth_corpus, tmp_path,
+                                                            local_ray):
+    attempts = tmp_path / "attempts"
+    summary = run_suite("audio", models=("probe_audio", "dummy_audio"), executor="ray",
+                        model_options={"probe_audio": {"attempts": str(attempts),
+                                                       "fail": True}},
+                        **_common(synth_corpus, tmp_path, "fail"))
+    assert len(summary.failed) == 2 and len(summary.trained) == 2  # dummy_audio unharmed
+    assert all("probe_audio was asked to fail" in r for r in summary.failed.values())
+    assert len(_attempts(attempts)) == 2  # one attempt per cell: no retry
+    with ResultStore(tmp_path / "run-fail") as store:
+        run = store.run()
+        assert run["status"] == "done-with-failures"
+        failures = store.failures(run["run_id"])
+        assert sorted(f["key"] for f in failures) == sorted(summary.failed)
+        assert "Traceback" in failures[0]["error"]
+    again = run_suite("audio", models=("probe_audio", "dummy_audio"), executor="ray",
+                      model_options={"probe_audio": {"attempts": str(attempts),
+                                                     "fail": True}},
+                      **_common(synth_corpus, tmp_path, "fail"))
+    assert len(again.reused) == 2 and set(again.failed) == set(summary.failed)  # tried again
+
+
+def test_cli_executor_option(synth_corpus, tmp_path, local_ray):
+    from click.testing import CliRunner
+
+    from emobench.cli import main
+
+    args = ["run", "--suite", "audio", "--models", "dummy_audio", "--feature-sets", "emobase",
+            "--data-root", str(synth_corpus), "--folds", "2", "--run-dir", str(tmp_path),
+            "--cache-dir", str(tmp_path / "cache"), "--no-progress", "--executor", "ray"]
+    ok = CliRunner().invoke(main, args)
+    assert ok.exit_code == 0, ok.output
+    assert "2 cells, 2 trained, 0 reused, 0 failed" in ok.output
+    bad = CliRunner().invoke(main, args[:-1] + ["dask"])
+    assert bad.exit_code != 0 and "'dask' is not one of 'local', 'ray'" in bad.output
+    pre = CliRunner().invoke(main, ["preprocess", "--data-root", str(synth_corpus), "--stages",
+                                    "audio", "--feature-sets", "emobase2010", "--cache-dir",
+                                    str(tmp_path / "cache"), "--no-progress", "--executor",
+                                    "ray"])
+    assert pre.exit_code == 0, pre.output
+    row = next(line.split() for line in pre.output.splitlines()
+               if line.startswith("audio:emobase2010"))
+    assert row[1:4] == ["28", "0", "28"]  # 28 clips, none skipped, all computed by Ray tasks
+    assert len(list((tmp_path / "cache").rglob("*.npz"))) == 2 * 28  # emobase + emobase2010
