@@ -60,8 +60,7 @@ def _entries(cache: Path) -> set[str]:
 
 def test_ray_run_equals_the_local_pool_and_stops_the_ray_it_started(synth_corpus, tmp_path,
                                                                      tiny_fusion, monkeypatch):
-    if ray.is_initialized():
-        ray.shutdown()
+    was_up = ray.is_initialized()  # the module's Ray when another test started it first
     # one BLAS thread per cell in both (Ray gives a 1-CPU task OMP_NUM_THREADS=1): another
     # thread count sums in another order, and lbfgs then stops a few 1e-4 away
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
@@ -70,7 +69,7 @@ def test_ray_run_equals_the_local_pool_and_stops_the_ray_it_started(synth_corpus
                       **_common(synth_corpus, tmp_path, "local"))
     on_ray = run_suite("audio,tinyfusion", models=models, executor="ray",
                        **_common(synth_corpus, tmp_path, "ray"))
-    assert not ray.is_initialized()  # the local Ray started for the run is stopped after it
+    assert ray.is_initialized() == was_up  # a Ray started for the run is stopped after it
     assert not local.failed and not on_ray.failed, on_ray.failed
     # audio_svm and dummy_audio x 2 folds (dummy_audio doubles as fusion's audio branch),
     # dummy_video x 2, fusion_avg x 2
@@ -148,6 +147,54 @@ def test_cell_failing_by_itself_is_recorded_once_not_retried(synth_corpus, tmp_p
                                                      "fail": True}},
                       **_common(synth_corpus, tmp_path, "fail"))
     assert len(again.reused) == 2 and set(again.failed) == set(summary.failed)  # tried again
+
+
+_DRIVER = """
+import sys
+sys.path.insert(0, {tests!r})
+import ray_dummies
+from emobench.harness import run_suite
+run_suite("audio", dataset="synth", data_root={root!r}, folds=4, models=("probe_audio",),
+          feature_sets=("emobase",), run_dir={run_dir!r}, cache_dir={cache!r}, progress=False,
+          model_options={{"probe_audio": {{"attempts": {attempts!r}, "sleep": 1.0}}}},
+          executor="ray", ray_address={address!r})
+"""
+
+
+def test_driver_killed_mid_run_resumes_on_rerun(synth_corpus, tmp_path, local_ray):
+    import subprocess
+    import sys
+
+    run_dir, cache, attempts = tmp_path / "run", tmp_path / "cache", tmp_path / "attempts"
+    address = local_ray.get_runtime_context().gcs_address  # the driver joins this "cluster"
+    code = _DRIVER.format(tests=str(Path(__file__).parent), root=str(synth_corpus),
+                          run_dir=str(run_dir), cache=str(cache), attempts=str(attempts),
+                          address=address)
+    driver = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while driver.poll() is None and time.time() < deadline:
+        if (run_dir / "results.sqlite").exists():
+            with ResultStore(run_dir) as store:
+                if len(store.cells()) >= 2:
+                    break
+        time.sleep(0.1)
+    driver.kill()
+    driver.wait()
+    with ResultStore(run_dir) as store:
+        before = {c["key"]: c["finished"] for c in store.cells()}
+        assert 2 <= len(before) < 4 and store.run()["status"] == "running"
+    resumed = run_suite("audio", dataset="synth", data_root=str(synth_corpus), folds=4,
+                        models=("probe_audio",), feature_sets=("emobase",),
+                        run_dir=str(run_dir), cache_dir=str(cache), progress=False,
+                        model_options={"probe_audio": {"attempts": str(attempts),
+                                                       "sleep": 1.0}},
+                        executor="ray", ray_address=address)
+    assert set(resumed.reused) == set(before) and not set(resumed.trained) & set(before)
+    assert len(resumed.trained) + len(before) == resumed.planned == 4 and not resumed.failed
+    with ResultStore(run_dir) as store:
+        after = {c["key"]: c["finished"] for c in store.cells()}
+        assert len(after) == 4 and all(after[k] == v for k, v in before.items())
 
 
 def test_cli_executor_option(synth_corpus, tmp_path, local_ray):
