@@ -149,6 +149,32 @@ def test_cell_failing_by_itself_is_recorded_once_not_retried(synth_corpus, tmp_p
     assert len(again.reused) == 2 and set(again.failed) == set(summary.failed)  # tried again
 
 
+def test_clip_entries_reach_a_driver_cache_on_another_file_system(synth_scan, tmp_path):
+    """What a worker on another machine sends back (arrays, JPEG crops, a skip reason) lands
+    in the driver's cache as if the driver had computed it."""
+    from dataclasses import replace
+
+    from emobench.harness.ray_executor import _clip_task, _save_entry
+    from emobench.preprocess.cache import StageCache
+    from emobench.preprocess.faces import face_stage, jpeg_folder
+
+    worker, make = face_stage(frames=2, size=16, cache_dir=tmp_path / "worker")
+    driver = StageCache(tmp_path / "driver", worker.stage, worker.params)
+    bad_file = tmp_path / "bad.mp4"
+    bad_file.write_bytes(b"not a video")
+    good, bad = synth_scan.clips[0], replace(synth_scan.clips[0], path=bad_file,
+                                             clip_id="Actor_99/bad")
+    reason, files = _clip_task(make, worker, good)
+    assert reason is None and "entry" in files
+    _save_entry(driver, good, files)
+    np.testing.assert_array_equal(driver.load(good)["data"], worker.load(good)["data"])
+    assert sorted(p.name for p in jpeg_folder(driver, good).iterdir()) == ["00.jpg", "01.jpg"]
+    reason, files = _clip_task(make, worker, bad)
+    assert reason and "skip" in files and "entry" not in files
+    _save_entry(driver, bad, files)
+    assert driver.skip_reason(bad) == reason and driver.load(bad) is None
+
+
 _DRIVER = """
 import sys
 sys.path.insert(0, {tests!r})
@@ -219,3 +245,16 @@ def test_cli_executor_option(synth_corpus, tmp_path, local_ray):
                if line.startswith("audio:emobase2010"))
     assert row[1:4] == ["28", "0", "28"]  # 28 clips, none skipped, all computed by Ray tasks
     assert len(list((tmp_path / "cache").rglob("*.npz"))) == 2 * 28  # emobase + emobase2010
+
+
+def test_without_ray_the_ray_executor_is_a_one_line_error(synth_corpus, tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "ray", None)  # as if Ray were not installed
+    with pytest.raises(ValueError, match=r"needs Ray: pip install 'emobench\[ray\]'"):
+        run_suite("audio", models=("dummy_audio",), executor="ray",
+                  **_common(synth_corpus, tmp_path, "noray"))
+    assert not (tmp_path / "run-noray").exists()  # refused before any run was recorded
+    with pytest.raises(ValueError, match="unknown executor 'dask'"):
+        run_suite("audio", models=("dummy_audio",), executor="dask",
+                  **_common(synth_corpus, tmp_path, "noray"))

@@ -44,15 +44,21 @@ BRANCH_ARRAYS = tuple(f"{split}_{what}" for split in ("train", "val", "rml")
                       for what in ("ids", "proba"))
 
 
+def require_ray():
+    """The ``ray`` module, or a one-line error saying how to install it."""
+    try:
+        import ray
+    except ImportError:
+        raise ValueError("the ray executor needs Ray: pip install 'emobench[ray]'") from None
+    return ray
+
+
 @contextmanager
 def ray_session(address: str | None = None):
     """Ray for the duration of the block: the instance this process is already connected to,
     else the cluster at ``address`` (disconnected after), else a local instance started here
     and stopped after (Ray's own ``RAY_ADDRESS`` applies when ``address`` is None)."""
-    try:
-        import ray
-    except ImportError:
-        raise ValueError("the ray executor needs Ray: pip install 'emobench[ray]'") from None
+    ray = require_ray()
     if ray.is_initialized():
         yield ray
         return

@@ -109,6 +109,9 @@ def _check(config: RunConfig) -> None:
     if config.executor not in EXECUTORS:
         raise ValueError(f"unknown executor {config.executor!r}; choose from "
                          f"{', '.join(EXECUTORS)}")
+    if config.executor == "ray":  # before a run is recorded, not after
+        from emobench.harness.ray_executor import require_ray
+        require_ray()
     if config.epochs < 1 or config.batch_size < 1:
         raise ValueError("epochs and batch size must be at least 1")
 
