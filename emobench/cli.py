@@ -84,7 +84,8 @@ def _csv(value: str) -> tuple[str, ...]:
 @click.option("--stages", default="audio,faces,flow", show_default=True,
               help="Comma-separated: audio, faces, flow.")
 @click.option("--feature-sets", default="emobase", show_default=True,
-              help="Comma-separated openSMILE sets: emobase, emobase2010, emo_large.")
+              help="Comma-separated openSMILE sets: emobase, emobase2010, emo_large, "
+                   "eGeMAPSv02, ComParE_2016.")
 @click.option("--frames", default=16, show_default=True, help="Frames sampled per video.")
 @click.option("--size", default=112, show_default=True, help="Side of the face crops, pixels.")
 @click.option("--detector", default="haar", show_default=True,
@@ -150,7 +151,7 @@ def preprocess_cmd(dataset: str, data_root: Path | None, stages: str, feature_se
                    "folds over clips) or both (side by side in one run).")
 @click.option("--models", default=None, help="Comma-separated subset of the suite's models.")
 @click.option("--feature-sets", default=None,
-              help="Comma-separated openSMILE sets for the audio suite [default: all three].")
+              help="Comma-separated openSMILE sets for the audio suite [default: all five].")
 @click.option("--frames", default=8, show_default=True, help="Face crops sampled per clip.")
 @click.option("--size", default=48, show_default=True, help="Side of the face crops, pixels.")
 @click.option("--detector", default="haar", show_default=True, help="Face detector.")
@@ -162,6 +163,14 @@ def preprocess_cmd(dataset: str, data_root: Path | None, stages: str, feature_se
 @click.option("--include-calm", is_flag=True, help="Keep RAVDESS's calm as an 8th class.")
 @click.option("--rml-root", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="RML clips for the cross-dataset column [default: $EMOBENCH_DATA/rml-sample].")
+@click.option("--cross", "cross_root", type=click.Path(exists=True, file_okay=False,
+                                                       path_type=Path),
+              help="An audio corpus (EmoDB, label folders) every audio cell is also scored on, "
+                   "over the shared emotions, never trained on.")
+@click.option("--speaker-norm", default="off", show_default=True,
+              type=click.Choice(["off", "on", "both"]),
+              help="Audio cells with per-speaker feature standardisation (on), without (off) "
+                   "or both, in separate table rows.")
 @click.option("--pretrain-images", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Labelled face images (AffectNet, or CK+-style label folders) to pretrain "
                    "LRCN's frame CNN on first, as the thesis did with AffectNet.")
@@ -189,7 +198,7 @@ def run_cmd(suite: str, dataset: str, data_root: Path | None, epochs: int, folds
             seed: int, protocol: str, models: str | None, feature_sets: str | None,
             frames: int, size: int, detector: str, flow_method: str, batch_size: int,
             learning_rate: float, patience: int, include_calm: bool, rml_root: Path | None,
-            pretrain_images: Path | None, pretrain_epochs: int, run_dir: Path,
+            cross_root: Path | None, speaker_norm: str, pretrain_images: Path | None, pretrain_epochs: int, run_dir: Path,
             cache_dir: Path | None, jobs: int | None, train_jobs: int | None,
             executor: str, ray_address: str | None, no_progress: bool) -> None:
     """Train and score every cell of a suite; results go to RUN_DIR/results.sqlite. Cells
@@ -206,6 +215,7 @@ def run_cmd(suite: str, dataset: str, data_root: Path | None, epochs: int, folds
             size=size, detector=detector, flow_method=flow_method, batch_size=batch_size,
             learning_rate=learning_rate, early_stopping=patience, include_calm=include_calm,
             rml_root=str(rml_root) if rml_root else None,
+            cross_root=str(cross_root) if cross_root else None, speaker_norm=speaker_norm,
             pretrain_images=str(pretrain_images) if pretrain_images else None,
             pretrain_epochs=pretrain_epochs, run_dir=str(run_dir),
             cache_dir=str(cache_dir) if cache_dir else None, jobs=jobs or default_jobs(),

@@ -23,6 +23,11 @@ RML_KEYS: dict[str, str] = {
     "an": "angry", "di": "disgust", "fe": "fear", "ha": "happy", "sa": "sad", "su": "surprise",
 }
 
+#: EmoDB's emotion letter (6th character of ``SSTTTEV.wav``); L (boredom) is not one of the 7.
+EMODB_LETTERS: dict[str, str | None] = {
+    "W": "angry", "L": None, "E": "disgust", "A": "fear", "F": "happy", "T": "sad",
+    "N": "neutral",
+}
 #: AffectNet ``expression`` codes; 7 (contempt) and 8-10 (none, uncertain, non-face) map to None.
 AFFECTNET_EXPRESSIONS: dict[int, str | None] = {
     0: "neutral", 1: "happy", 2: "sad", 3: "surprise", 4: "fear", 5: "disgust", 6: "angry",

@@ -11,15 +11,18 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Callable
 
+from emobench.datasets.audio_folders import scan_audio_folders
 from emobench.datasets.clip import Clip, DatasetScan, Rejected
+from emobench.datasets.emodb import NAME_RE as EMODB_NAME_RE, scan_emodb
 from emobench.datasets.images import scan_affectnet, scan_image_folder
 from emobench.datasets.ravdess import scan_ravdess
 from emobench.datasets.rml import scan_rml
+from emobench.datasets.files import AUDIO_EXTS
 from emobench.labels import IMAGE_FOLDER_NAMES, RML_KEYS
 
 __all__ = ["Clip", "DatasetScan", "Rejected", "DATASETS", "load_dataset", "describe",
            "detect_layout", "synth_root", "scan_ravdess", "scan_rml", "scan_affectnet",
-           "scan_image_folder"]
+           "scan_image_folder", "scan_emodb", "scan_audio_folders"]
 
 
 def _scan_synth(root: Path, **options: Any) -> DatasetScan:
@@ -29,6 +32,7 @@ def _scan_synth(root: Path, **options: Any) -> DatasetScan:
 DATASETS: dict[str, Callable[..., DatasetScan]] = {
     "ravdess": scan_ravdess, "rml": scan_rml, "affectnet": scan_affectnet,
     "images": scan_image_folder, "synth": _scan_synth,
+    "emodb": scan_emodb, "audio-folders": scan_audio_folders,
 }
 #: Options each adapter understands (``load_dataset`` drops the others, so one call site can
 #: pass e.g. ``include_calm`` whatever the dataset).
@@ -36,7 +40,7 @@ _OPTIONS = {
     "ravdess": {"modalities", "vocal_channels", "include_calm", "verify"},
     "synth": {"modalities", "vocal_channels", "include_calm", "verify"},
     "rml": {"verify"}, "affectnet": {"csv_path", "image_dir", "verify"},
-    "images": {"verify"},
+    "images": {"verify"}, "emodb": {"verify"}, "audio-folders": {"verify"},
 }
 
 
@@ -67,6 +71,12 @@ def detect_layout(root: Path) -> str:
         raise FileNotFoundError(f"{root}: dataset folder not found")
     if any(root.rglob("Actor_[0-9][0-9]")):
         return "synth" if (root / "corpus.json").is_file() else "ravdess"
+    if any(p.suffix.lower() in AUDIO_EXTS and EMODB_NAME_RE.match(p.stem)
+           for p in root.rglob("*.wav")):
+        return "emodb"
+    labels = [p for p in root.rglob("*") if p.is_dir() and p.name.lower() in IMAGE_FOLDER_NAMES]
+    if any(f.suffix.lower() in AUDIO_EXTS for d in labels for f in d.iterdir()):
+        return "audio-folders"
     if any(p.is_dir() and p.name.lower() in IMAGE_FOLDER_NAMES for p in root.iterdir()):
         return "images"
     if any(root.glob("*.csv")):

@@ -22,6 +22,7 @@ from emobench.harness.data import FeatureTable, compute_features, num_classes
 from emobench.harness.pretrain import pretrain_frame_cnn
 from emobench.harness.store import ResultStore, now
 from emobench.harness.train import Split, TrainConfig, train_and_score
+from emobench.preprocess.opensmile_sets import FEATURE_SETS
 
 
 @dataclass
@@ -40,12 +41,18 @@ class RunContext:
     provenance: dict
     pretrain: Any = None  # (images scan, PretrainSpec) or None
     tables: dict = field(default_factory=dict, repr=False)
+    cross_clips: list = field(default_factory=list)  # an audio corpus scored, never trained on
+    cross_labels: dict = field(default_factory=dict)
+    cross_classes: list = field(default_factory=list)
+
+    def clips_of(self, which: str) -> list:
+        return {"main": self.clips, "rml": self.rml_clips, "cross": self.cross_clips}[which]
 
     def table(self, feature: str, which: str = "main") -> FeatureTable:
         """The feature table of the dataset (or of RML), through the preprocessing cache."""
         if (feature, which) not in self.tables:
             c = self.config
-            clips = self.clips if which == "main" else self.rml_clips
+            clips = self.clips_of(which)
             self.tables[feature, which] = compute_features(
                 clips, feature, frames=c.frames, size=c.size, detector=c.detector,
                 flow_method=c.flow_method, cache_dir=c.cache_dir, jobs=c.jobs,
@@ -66,6 +73,8 @@ class RunContext:
             self.table(feature)
             if self.rml_clips:
                 self.table(feature, "rml")
+            if self.cross_clips and feature in FEATURE_SETS:
+                self.table(feature, "cross")
         if self.pretrain and any(dict(c.options).get("pretrain") for c in cells):
             self.pretrained_cnn()
 
@@ -73,6 +82,16 @@ class RunContext:
 def _split(table: FeatureTable, ids: Sequence[str], labels: dict[str, int]) -> Split:
     kept, x = table.take(ids)
     return Split(kept, x, np.array([labels[i] for i in kept], np.int64))
+
+
+def _speaker_normalized(split: Split, clips: Sequence) -> Split:
+    """``split`` with each clip's features standardised over its own speaker's clips in it."""
+    from emobench.preprocess.speaker_norm import speaker_standardize
+
+    if not len(split):
+        return split
+    speaker = {c.clip_id: c.speaker for c in clips}
+    return replace(split, x=speaker_standardize(split.x, [speaker[i] for i in split.ids]))
 
 
 def _fused_split(store: ResultStore, branches: tuple[str, str], which: str,
@@ -92,32 +111,39 @@ def _fused_split(store: ResultStore, branches: tuple[str, str], which: str,
 def _inputs(ctx: RunContext, cell: Cell, store: ResultStore):
     """Train, validation and RML splits of ``cell``, and what made them (provenance)."""
     fold = ctx.folds[cell.protocol][cell.fold]
-    rml = None
+    rml = cross = None
     if cell.branches:
         train = _fused_split(store, cell.branches, "train", ctx.labels)
         val = _fused_split(store, cell.branches, "val", ctx.labels)
         if ctx.rml_clips:
             rml = _fused_split(store, cell.branches, "rml", ctx.rml_labels)
-        return fold, train, val, rml, {"preprocess": {}, "skipped_clips": 0}
+        return fold, train, val, rml, cross, {"preprocess": {}, "skipped_clips": 0}
     table = ctx.table(cell.features)
     train, val = _split(table, fold.train_ids, ctx.labels), _split(table, fold.val_ids,
                                                                     ctx.labels)
     if ctx.rml_clips:
         rml_table = ctx.table(cell.features, "rml")
         rml = _split(rml_table, rml_table.ids, ctx.rml_labels)
-    return fold, train, val, rml, {"preprocess": table.params,
-                                   "skipped_clips": len(table.skipped)}
+    if ctx.cross_clips and cell.features in FEATURE_SETS:
+        cross_table = ctx.table(cell.features, "cross")
+        cross = _split(cross_table, cross_table.ids, ctx.cross_labels)
+    if dict(cell.options).get("speaker_norm"):  # train and validation speakers alike
+        train, val = _speaker_normalized(train, ctx.clips), _speaker_normalized(val, ctx.clips)
+        rml = _speaker_normalized(rml, ctx.rml_clips) if rml is not None else None
+        cross = _speaker_normalized(cross, ctx.cross_clips) if cross is not None else None
+    return fold, train, val, rml, cross, {"preprocess": table.params,
+                                          "skipped_clips": len(table.skipped)}
 
 
 def train_cell(ctx: RunContext, cell: Cell, store: ResultStore):
     """Build ``cell``'s model, train and score it: ``(CellResult, split, provenance)``."""
     from emobench.registry import create_model
 
-    fold, train, val, rml, prov = _inputs(ctx, cell, store)
+    fold, train, val, rml, cross, prov = _inputs(ctx, cell, store)
     if len(train) == 0:
         raise ValueError(f"{cell.label}: no training clips with {cell.features} features")
     options = dict(cell.options)
-    for k in ("audio", "video", "audio_features"):  # fusion bookkeeping, not factory options
+    for k in ("audio", "video", "audio_features", "speaker_norm"):  # not factory options
         options.pop(k, None)
     if options.pop("pretrain", None):
         options["cnn_weights"] = ctx.pretrained_cnn()
@@ -132,11 +158,13 @@ def train_cell(ctx: RunContext, cell: Cell, store: ResultStore):
                                early_stopping=patience if patience is not None else 5)
     result = train_and_score(model, train, val, config=train_config,
                              cell_dir=ctx.run_dir / "cells" / cell.key, rml=rml,
-                             rml_classes=ctx.rml_classes)
+                             rml_classes=ctx.rml_classes, cross=cross,
+                             cross_classes=ctx.cross_classes)
     split = {"protocol": fold.protocol, "fold": fold.index, "folds": cell.folds,
              "seed": fold.seed, "train_speakers": list(fold.train_speakers),
              "val_speakers": list(fold.val_speakers), "n_train": len(train), "n_val": len(val),
-             "n_rml": len(rml) if rml is not None else 0}
+             "n_rml": len(rml) if rml is not None else 0,
+             "n_cross": len(cross) if cross is not None else 0}
     return result, split, prov
 
 

@@ -26,6 +26,8 @@ from emobench.preprocess.opensmile_sets import FEATURE_SETS
 from emobench.workers import default_jobs
 
 DEFAULT_RUN_DIR = "emobench-runs"
+#: Speaker normalisation choices of a run's audio cells: which values of option speaker_norm.
+SPEAKER_NORM = {"off": (False,), "on": (True,), "both": (False, True)}
 #: Where cells train: a local process pool, or Ray tasks on a (local or existing) Ray cluster.
 EXECUTORS = ("local", "ray")
 
@@ -60,6 +62,12 @@ class RunConfig:
     rml_root: str | None = None
     pretrain_images: str | None = None
     pretrain_epochs: int = 10
+    #: audio cells without ("off"), with ("on") or both ways ("both") of per-speaker feature
+    #: standardisation (emobench.preprocess.speaker_norm); recorded as option speaker_norm
+    speaker_norm: str = "off"
+    #: an audio corpus (EmoDB, a label-folder corpus) every audio cell is also scored on,
+    #: over the emotions it shares with the training set, never trained on
+    cross_root: str | None = None
     model_options: dict[str, dict] = field(default_factory=dict)
     jobs: int = 1
     train_jobs: int | None = None
@@ -112,6 +120,9 @@ def _check(config: RunConfig) -> None:
     if config.executor == "ray":  # before a run is recorded, not after
         from emobench.harness.ray_executor import require_ray
         require_ray()
+    if config.speaker_norm not in SPEAKER_NORM:
+        raise ValueError(f"unknown speaker_norm {config.speaker_norm!r}; choose from "
+                         f"{', '.join(SPEAKER_NORM)}")
     if config.epochs < 1 or config.batch_size < 1:
         raise ValueError("epochs and batch size must be at least 1")
 
@@ -184,9 +195,12 @@ def plan_cells(config: RunConfig, ds_id: str, n_folds: int,
                                  "audio_features": config.fusion_audio_features},
                                 (audio.key, video.key))))
                     continue
+                norms = SPEAKER_NORM[config.speaker_norm] if suite_name == "audio" else (False,)
                 for model in models_for(suite, config.models):
                     for features in (audio_sets if suite_name == "audio" else suite.features):
-                        planned.append(_Planned(suite_name, cell(model, features, fold)))
+                        for norm in norms:  # un-normalised cells keep their keys
+                            planned.append(_Planned(suite_name, cell(
+                                model, features, fold, {"speaker_norm": True} if norm else None)))
     if not planned:
         raise ValueError(f"suite {config.suite!r} has no cells for models "
                          f"{', '.join(config.models or ())}")
@@ -205,6 +219,9 @@ def run_suite(suite: str = "all", **options: Any) -> RunSummary:
 
     from emobench.datasets import load_dataset, scan_rml
 
+    if suite == "robustness":  # the trained cells again, on corrupted inputs (issue 16)
+        from emobench.robustness.suite import run_robustness
+        return run_robustness(**options)
     config = RunConfig(suite=suite, **options)
     _check(config)
     scan = load_dataset(config.dataset, config.data_root, include_calm=config.include_calm)
@@ -227,6 +244,10 @@ def run_suite(suite: str = "all", **options: Any) -> RunSummary:
     rml_root = config.rml_root or _default_rml_root()
     rml_clips = scan_rml(rml_root).clips if rml_root else []
     rml_classes = [EMOTIONS.index(e) for e in EMOTIONS if e in RML_KEYS.values()]
+    cross = load_dataset("auto", config.cross_root) if config.cross_root else None
+    cross_clips = [c for c in cross.clips if c.has_audio] if cross else []
+    cross_labels = labels_of(cross_clips)
+    cross_classes = sorted(set(cross_labels.values()))
 
     run_dir = Path(config.run_dir)
     store = ResultStore(run_dir)
@@ -236,6 +257,9 @@ def run_suite(suite: str = "all", **options: Any) -> RunSummary:
                        "clips": len(scan.clips), "speakers": scan.speakers(),
                        "rejected": len(scan.rejected)}
     prov["rml"] = {"root": rml_root, "clips": len(rml_clips)} if rml_root else None
+    prov["cross"] = ({"name": cross.name, "root": str(cross.root), "clips": len(cross_clips),
+                      "speakers": cross.speakers(), "rejected": len(cross.rejected),
+                      "classes": [EMOTIONS[i] for i in cross_classes]} if cross else None)
     prov["pretrain"] = ({**pretrain[1].identity(), "root": pretrain[1].root,
                          "images": len(pretrain[0].clips)} if pretrain else None)
     recorded = {**asdict(config), "data_root": str(scan.root), "folds": n_folds,
@@ -246,7 +270,8 @@ def run_suite(suite: str = "all", **options: Any) -> RunSummary:
         store.link(run_id, p.cell, p.suite)
     ctx = RunContext(config, run_id, run_dir, scan.clips, rml_clips, folds,
                      labels_of(scan.clips, config.include_calm), labels_of(rml_clips),
-                     rml_classes, prov, pretrain)
+                     rml_classes, prov, pretrain, cross_clips=cross_clips,
+                     cross_labels=cross_labels, cross_classes=cross_classes)
     unique = list({p.cell.key: p.cell for p in plan}.values())
     summary.reused = [c.key for c in unique if store.is_done(c.key)]
     todo = [c for c in unique if c.key not in set(summary.reused)]

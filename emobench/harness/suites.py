@@ -1,6 +1,7 @@
 """The thesis's suites as data: which models run on which features.
 
-- ``audio``: {audio_svm, audio_cnn} x {emobase, emobase2010, emo_large}
+- ``audio``: {audio_svm, audio_cnn, audio_logreg} x {emobase, emobase2010, emo_large,
+  eGeMAPSv02, ComParE_2016}
 - ``video``: {resnet50, c3d, lrcn} on face crops
 - ``flow``: {flow_resnet50, flow_alexnet} on optical flow
 - ``fusion``: {resnet50, c3d, lrcn} + audio_cnn, fused by {fusion_avg, fusion_svm}
@@ -32,13 +33,14 @@ class FusionSuite:
 
 
 SUITES = {
-    "audio": Suite("audio", "audio", ("audio_svm", "audio_cnn"), tuple(FEATURE_SETS)),
+    "audio": Suite("audio", "audio", ("audio_svm", "audio_cnn", "audio_logreg"),
+                   tuple(FEATURE_SETS)),
     "video": Suite("video", "video", ("resnet50", "c3d", "lrcn"), ("faces",)),
     "flow": Suite("flow", "flow", ("flow_resnet50", "flow_alexnet"), ("flow",)),
     "fusion": FusionSuite("fusion", ("resnet50", "c3d", "lrcn"), "audio_cnn",
                           ("fusion_avg", "fusion_svm")),
 }
-SUITE_NAMES = (*SUITES, "all")
+SUITE_NAMES = (*SUITES, "all", "robustness")  # robustness: emobench.robustness
 
 #: The thesis's best audio set (its conclusion), used by the fusion suite's audio branch.
 FUSION_AUDIO_FEATURES = "emobase2010"

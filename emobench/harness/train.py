@@ -108,7 +108,8 @@ def _is_keras(model) -> bool:
 
 def train_and_score(model, train: Split, val: Split, *, config: TrainConfig,
                     cell_dir: Path | None = None, rml: Split | None = None,
-                    rml_classes: Sequence[int] | None = None) -> CellResult:
+                    rml_classes: Sequence[int] | None = None, cross: Split | None = None,
+                    cross_classes: Sequence[int] | None = None) -> CellResult:
     """Fit ``model`` (an :class:`emobench.models.EmotionModel`) on ``train``, then score it on
     ``train``, ``val`` and, when given, the cross-dataset clips ``rml`` over ``rml_classes``."""
     callbacks, timer = [], None
@@ -143,6 +144,13 @@ def train_and_score(model, train: Split, val: Split, *, config: TrainConfig,
         arrays["rml_labels"] = [model.labels[c] for c in rml_classes]
         arrays["rml_ids"], arrays["rml_proba"] = rml.ids, p_rml.round(5)
         metrics.update(s, n_rml=len(rml))
+    if cross is not None and len(cross):  # a second corpus (EmoDB), scored like RML
+        p_cross = model.predict_proba(cross.x)
+        s = subset_scores(cross.y, p_cross, cross_classes, "cross_")
+        arrays["cross_confusion"] = s.pop("cross_confusion")
+        arrays["cross_labels"] = [model.labels[c] for c in cross_classes]
+        arrays["cross_ids"], arrays["cross_proba"] = cross.ids, p_cross.round(5)
+        metrics.update(s, n_cross=len(cross))
     history = {k: [float(v) for v in vs] for k, vs in getattr(model, "history_", {}).items()}
     if timer is not None and timer.seconds:
         history["epoch_time"] = timer.seconds

@@ -1,7 +1,8 @@
 """The openSMILE feature sets of the thesis, by the names it uses: ``emobase`` (988 functionals,
 shipped by the ``opensmile`` package), ``emobase2010`` (1582) and ``emo_large`` (6552), for which
 the project carries its own configs in ``configs/`` (the package ships neither; its ``IS10`` set
-is a different configuration of similar descriptors)."""
+is a different configuration of similar descriptors). Beyond the thesis, the field's standard
+sets since 2016, both shipped by the package: ``eGeMAPSv02`` (88) and ``ComParE_2016`` (6373)."""
 from __future__ import annotations
 
 import functools
@@ -13,7 +14,10 @@ from pathlib import Path
 import numpy as np
 
 #: Feature set name -> number of functionals per clip.
-FEATURE_SETS: dict[str, int] = {"emobase": 988, "emobase2010": 1582, "emo_large": 6552}
+FEATURE_SETS: dict[str, int] = {"emobase": 988, "emobase2010": 1582, "emo_large": 6552,
+                                "eGeMAPSv02": 88, "ComParE_2016": 6373}
+#: The sets the ``opensmile`` package ships (the others are the project's ``configs/``).
+PACKAGED_SETS = ("emobase", "eGeMAPSv02", "ComParE_2016")
 
 #: The rate every set is configured for (Mel filter banks up to 8 kHz).
 SAMPLE_RATE = 16000
@@ -57,9 +61,9 @@ def _check(name: str) -> None:
 def config_path(name: str) -> Path:
     """The .conf file that defines feature set ``name``."""
     _check(name)
-    if name == "emobase":
+    if name in PACKAGED_SETS:
         opensmile = import_opensmile()
-        return Path(opensmile.Smile(opensmile.FeatureSet.emobase).config_path)
+        return Path(opensmile.Smile(getattr(opensmile.FeatureSet, name)).config_path)
     return CONFIG_DIR / f"{name}.conf"
 
 
@@ -77,7 +81,8 @@ def smile(name: str):
     """An ``opensmile.Smile`` computing the functionals of ``name`` (one per process)."""
     opensmile = import_opensmile()
     _check(name)
-    feature_set = opensmile.FeatureSet.emobase if name == "emobase" else str(config_path(name))
+    feature_set = (getattr(opensmile.FeatureSet, name) if name in PACKAGED_SETS
+                   else str(config_path(name)))
     return opensmile.Smile(feature_set=feature_set,
                            feature_level=opensmile.FeatureLevel.Functionals)
 

@@ -72,11 +72,15 @@ def cell_text(result: Result | None, pm: str = "±") -> str:
 
 
 def variant_columns(table: Table) -> list[str]:
-    return [{"protocol": "Protocol", "features": "Features"}.get(f, f) for f in
-            table.variant_fields]
+    return [{"protocol": "Protocol", "features": "Features",
+             "options.speaker_norm": "Speaker norm"}.get(f, f) for f in table.variant_fields]
 
 
 def variant_values(table: Table, row) -> list[str]:
+    if "options.speaker_norm" in table.variant_fields:  # an absent option means off
+        return ["on" if row.variant[f] else "off" if f == "options.speaker_norm"
+                else "-" if row.variant[f] is None else str(row.variant[f])
+                for f in table.variant_fields]
     return ["-" if row.variant[f] is None else str(row.variant[f]) for f in table.variant_fields]
 
 
@@ -108,6 +112,11 @@ def _header(run: dict, command: str | None) -> list[tuple[str, str]]:
                          f"{ds.get('files', '?')} files, {ds.get('rejected', '?')} rejected"),
              ("Cross-dataset (RML)", f"{rml.get('clips')} clips at {rml.get('root')}" if rml
               else "not available in this run: the RML column stays empty"),
+             ("Cross-corpus (audio)", (lambda x: f"{x['name']}: {x['clips']} clips, speakers "
+                                       f"{', '.join(x['speakers'])}, scored over "
+                                       f"{', '.join(x['classes'])} (chance "
+                                       f"1/{len(x['classes'])}) at {x['root']}")
+              (prov["cross"]) if prov.get("cross") else None),
              ("Configuration", ", ".join(f"{k} {config[k]}" for k in (
                  "suite", "protocol", "folds", "seed", "epochs", "frames", "size")
                  if k in config))]
