@@ -19,11 +19,15 @@ NAMES = {  # first and last feature of each set, as openSMILE names them
     "emobase": ("pcm_intensity_sma_max", "F0env_sma_de_iqr1-3"),
     "emobase2010": ("pcm_loudness_sma_maxPos", "F0final__Turn_duration"),
     "emo_large": ("pcm_LOGenergy_sma_range", "pcm_fftMag_spectralMinPos_sma_de_de_nnz"),
+    "eGeMAPSv02": ("F0semitoneFrom27.5Hz_sma3nz_amean", "equivalentSoundLevel_dBp"),
+    "ComParE_2016": ("audspec_lengthL1norm_sma_range", "mfcc_sma_de[14]_stddevFallingSlope"),
 }
 
 
 def test_the_thesis_sets_and_their_sizes():
-    assert FEATURE_SETS == {"emobase": 988, "emobase2010": 1582, "emo_large": 6552}
+    assert FEATURE_SETS == {"emobase": 988, "emobase2010": 1582, "emo_large": 6552,
+                            "eGeMAPSv02": 88, "ComParE_2016": 6373}
+    assert list(FEATURE_SETS)[:3] == ["emobase", "emobase2010", "emo_large"]  # thesis's first
 
 
 @pytest.mark.parametrize("name", list(FEATURE_SETS))

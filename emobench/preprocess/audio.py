@@ -13,6 +13,11 @@ from emobench.preprocess.media import MediaError, load_audio
 from emobench.preprocess.opensmile_sets import (FEATURE_SETS, SAMPLE_RATE, config_digest,
                                                 extract, feature_names, import_opensmile)
 
+#: Shorter clips carry too few frames for the functionals (openSMILE would pad them with NaN
+#: or return near-constant values); quieter ones carry no voice.
+MIN_SECONDS = 0.25
+SILENCE = 1e-4
+
 
 def audio_stage_params(feature_set: str) -> dict:
     """Everything that determines a clip's features (the cache key)."""
@@ -27,6 +32,11 @@ def audio_stage_params(feature_set: str) -> dict:
 def clip_audio_features(clip: Clip, feature_set: str = "emobase") -> dict[str, np.ndarray]:
     """The ``{"data": (F,) float32}`` features of one clip; raises ``MediaError`` on bad input."""
     signal = load_audio(clip.path, SAMPLE_RATE)
+    if signal.size < MIN_SECONDS * SAMPLE_RATE:
+        raise MediaError(clip.path, f"audio too short ({signal.size / SAMPLE_RATE:.2f} s; "
+                                    f"at least {MIN_SECONDS} s needed)")
+    if not np.any(np.abs(signal) > SILENCE):
+        raise MediaError(clip.path, "silent audio (no sample above -80 dBFS)")
     try:
         features = extract(signal, feature_set, SAMPLE_RATE)
     except ValueError as err:
