@@ -389,17 +389,39 @@ def zoo_export(run_dir: Path, run_id: str | None, cell: str, name: str | None, o
 
 
 @main.command("predict")
-@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--model", "model_name", required=True, help="Zoo entry (see 'emobench zoo list').")
 @_MANIFEST_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def predict_cmd(file: Path, model_name: str, manifest: Path | None, as_json: bool) -> None:
-    """Run a zoo model on one .mp4/.wav (or other audio/video) file, with the preprocessing
+@click.option("--same-speaker", is_flag=True,
+              help="The files are one speaker's: audio features are speaker-normalised over "
+                   "them (a single file falls back to the training statistics).")
+def predict_cmd(files: tuple[Path, ...], model_name: str, manifest: Path | None,
+                as_json: bool, same_speaker: bool) -> None:
+    """Run a zoo model on .mp4/.wav (or other audio/video) files, with the preprocessing
     it was trained with, and print the emotion probabilities."""
     import json
 
     from emobench.zoo import ZooError, predict_file
 
+    if same_speaker or len(files) > 1:
+        from emobench.zoo.speaker_predict import predict_same_speaker
+        try:
+            if same_speaker:
+                preds, skipped = predict_same_speaker(files, model_name, manifest=manifest)
+            else:
+                preds, skipped = [predict_file(f, model_name, manifest=manifest)
+                                  for f in files], []
+        except ZooError as err:
+            raise EmobenchError(str(err)) from None
+        for line in skipped:
+            click.echo(f"skipped {line}", err=True)
+        for note in dict.fromkeys(n for p in preds for n in p.notes):
+            click.echo(f"note: {note}", err=True)
+        for pred in preds:
+            click.echo(json.dumps(pred.to_dict()) if as_json else pred.format())
+        return
+    file = files[0]
     try:
         pred = predict_file(file, model_name, manifest=manifest)
     except ZooError as err:

@@ -129,3 +129,34 @@ def test_real_emodb_sample(real_data):
     scan = load_dataset("emodb", real_data / "emodb")
     assert scan.speakers() == ["03", "08"] and len(scan.clips) == 92
     assert len(scan.excluded) == 15 and not scan.rejected
+
+
+def _norm_model(tmp_path):
+    from emobench.registry import create_model
+
+    rng = np.random.default_rng(0)
+    model = create_model("audio_logreg", num_classes=7, input_shape=(88,))
+    model.fit(rng.normal(size=(70, 88)).astype(np.float32), np.arange(70) % 7)
+    model.zoo_info = {"name": "t", "features": "eGeMAPSv02",
+                      "preprocess": {"feature_set": "eGeMAPSv02"},
+                      "options": {"speaker_norm": True},
+                      "train_mean": np.zeros(88).tolist(), "train_std": np.ones(88).tolist()}
+    return model
+
+
+def test_predict_same_speaker_normalises_over_the_files_and_falls_back_for_one(tmp_path):
+    from emobench.preprocess.opensmile_sets import extract
+    from emobench.preprocess.media import load_audio
+    from emobench.zoo.speaker_predict import predict_same_speaker
+
+    model = _norm_model(tmp_path)
+    wavs = [write_wav(tmp_path / f"{i}.wav", 0.6, seed=i) for i in range(3)]
+    preds, skipped = predict_same_speaker([*wavs, tmp_path / "missing.wav"], model)
+    assert [p.file for p in preds] == wavs and len(skipped) == 1 and "missing.wav" in skipped[0]
+    assert "speaker-normalised over the 3 files given" in preds[0].notes
+    x = np.stack([extract(load_audio(w, 16000), "eGeMAPSv02") for w in wavs])
+    expected = model.predict_proba(speaker_standardize(x, ["s"] * 3))
+    np.testing.assert_allclose(np.stack([p.probabilities for p in preds]), expected, atol=1e-5)
+    one, _ = predict_same_speaker(wavs[:1], model)
+    assert any("training statistics" in n for n in one[0].notes)
+    np.testing.assert_allclose(one[0].probabilities, model.predict_proba(x[:1])[0], atol=1e-5)
