@@ -64,3 +64,13 @@ def label_index(name: str, include_calm: bool = False) -> int:
 def rml_classes() -> tuple[str, ...]:
     """The 6 labels RML has, in EMOTIONS order (a 7-way model is scored over these)."""
     return tuple(e for e in EMOTIONS if e in RML_KEYS.values())
+
+#: FER2013's ``emotion`` codes in ``fer2013.csv`` (Goodfellow et al. 2013).
+FER2013_CODES: dict[int, str] = {
+    0: "angry", 1: "disgust", 2: "fear", 3: "happy", 4: "sad", 5: "surprise", 6: "neutral",
+}
+#: FER2013's official splits: the CSV's ``Usage`` values, and the folder release's folder names.
+FER2013_SPLITS: tuple[str, ...] = ("Training", "PublicTest", "PrivateTest")
+FER2013_FOLDERS: dict[str, str] = {
+    "train": "Training", "validation": "PublicTest", "val": "PublicTest", "test": "PrivateTest",
+}

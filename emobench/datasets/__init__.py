@@ -14,6 +14,7 @@ from typing import Any, Callable
 from emobench.datasets.audio_folders import scan_audio_folders
 from emobench.datasets.clip import Clip, DatasetScan, Rejected
 from emobench.datasets.emodb import NAME_RE as EMODB_NAME_RE, scan_emodb
+from emobench.datasets.fer2013 import scan_fer2013
 from emobench.datasets.images import scan_affectnet, scan_image_folder
 from emobench.datasets.ravdess import scan_ravdess
 from emobench.datasets.rml import scan_rml
@@ -22,7 +23,7 @@ from emobench.labels import IMAGE_FOLDER_NAMES, RML_KEYS
 
 __all__ = ["Clip", "DatasetScan", "Rejected", "DATASETS", "load_dataset", "describe",
            "detect_layout", "synth_root", "scan_ravdess", "scan_rml", "scan_affectnet",
-           "scan_image_folder", "scan_emodb", "scan_audio_folders"]
+           "scan_image_folder", "scan_emodb", "scan_fer2013", "scan_audio_folders"]
 
 
 def _scan_synth(root: Path, **options: Any) -> DatasetScan:
@@ -32,7 +33,7 @@ def _scan_synth(root: Path, **options: Any) -> DatasetScan:
 DATASETS: dict[str, Callable[..., DatasetScan]] = {
     "ravdess": scan_ravdess, "rml": scan_rml, "affectnet": scan_affectnet,
     "images": scan_image_folder, "synth": _scan_synth,
-    "emodb": scan_emodb, "audio-folders": scan_audio_folders,
+    "emodb": scan_emodb, "audio-folders": scan_audio_folders, "fer2013": scan_fer2013,
 }
 #: Options each adapter understands (``load_dataset`` drops the others, so one call site can
 #: pass e.g. ``include_calm`` whatever the dataset).
@@ -41,6 +42,7 @@ _OPTIONS = {
     "synth": {"modalities", "vocal_channels", "include_calm", "verify"},
     "rml": {"verify"}, "affectnet": {"csv_path", "image_dir", "verify"},
     "images": {"verify"}, "emodb": {"verify"}, "audio-folders": {"verify"},
+    "fer2013": {"verify"},
 }
 
 
@@ -79,6 +81,9 @@ def detect_layout(root: Path) -> str:
         return "audio-folders"
     if any(p.is_dir() and p.name.lower() in IMAGE_FOLDER_NAMES for p in root.iterdir()):
         return "images"
+    if (root / "fer2013.csv").is_file() or any(
+            (root / d).is_dir() for d in ("train", "test", "validation")):
+        return "fer2013"
     if any(root.glob("*.csv")):
         return "affectnet"
     if any(p.suffix.lower() == ".avi" and p.name[:2].lower() in RML_KEYS for p in root.rglob("*")):
