@@ -44,6 +44,23 @@ class ProbabilityAverage(ClassifierMixin, BaseEstimator):
         return self.classes_[self.predict_proba(X).argmax(axis=1)]
 
 
+def fuse_with_missing(model, x) -> np.ndarray:
+    """A fusion model's probabilities when a modality may be missing: a row whose audio or
+    video half is NaN falls back to the other branch's probabilities (what averaging with that
+    branch's weight at 0 gives); complete rows go through ``model``."""
+    x = np.asarray(x, dtype=np.float32)
+    c = x.shape[1] // 2
+    no_audio, no_video = np.isnan(x[:, :c]).any(axis=1), np.isnan(x[:, c:]).any(axis=1)
+    if (no_audio & no_video).any():
+        raise ValueError("fusion: a row has neither modality")
+    out = np.empty((len(x), c), np.float32)
+    full = ~(no_audio | no_video)
+    if full.any():
+        out[full] = model.predict_proba(x[full])
+    out[no_audio], out[no_video] = x[no_audio, c:], x[no_video, :c]
+    return out
+
+
 def _fusion_shape(name: str, num_classes: int, input_shape) -> tuple[int]:
     shape = check_shape(name, input_shape or (2 * num_classes,), 1)
     if shape != (2 * num_classes,):

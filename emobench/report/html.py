@@ -122,6 +122,17 @@ def to_html(report: Report, store: ResultStore) -> str:
         out += [f"<p><i>Figures of the other cells: see table {n}.</i></p>" for n in earlier]
         if not table.details:
             out.append("<p><i>No results.</i></p>")
+    for table in report.extra.get("robustness", []):
+        from emobench.report.robustness import severity_figure
+
+        figure = severity_figure(table)
+        out += [f'<h2 id="robustness-{table.modality}">Robustness: {escape(table.modality)}'
+                f"</h2><p>{escape(table.note)}</p><table><tr>"
+                + "".join(f"<th>{escape(h)}</th>" for h in table.headers) + "</tr>"
+                + "".join("<tr>" + "".join(f"<td>{escape(v)}</td>" for v in row) + "</tr>"
+                          for row in table.rows) + "</table>"]
+        if figure:
+            out.append(f'<img alt="accuracy versus severity" src="{figure}">')
     out.append("<h2>Failures</h2>")
     out += ([f"<details><summary>cell {escape(f['key'])} at {escape(f['time'])}: "
              f"{escape((f['error'] or '?').strip().splitlines()[0])}</summary><pre>"

@@ -52,6 +52,10 @@ def to_markdown(report: Report) -> str:
                 chance_text(report, table), "",
                 tabulate([[_md_escape(c) for c in r] for r in rows],
                          headers=[_md_escape(h) for h in headers], tablefmt="pipe"), ""]
+    for table in report.extra.get("robustness", []):
+        out += [f"## Robustness: {table.modality}", "", table.note, "",
+                tabulate(table.rows, headers=table.headers, tablefmt="pipe",
+                         disable_numparse=True), ""]
     out += _failure_lines(report, "## Failures", "- ")
     return "\n".join(out).rstrip() + "\n"
 

@@ -1,0 +1,102 @@
+"""Corrupted preprocessing through the ordinary preprocessing cache: the audio and face stages
+with a corruption inserted where it happens in the world (on the decoded signal before
+openSMILE; on the decoded frames before face detection, so a face the detector loses under
+blur or darkness is a lost clip), cached under the stage's parameters plus
+``corruption``, ``severity`` and ``seed``.
+"""
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from emobench.datasets.clip import Clip
+from emobench.harness.data import FeatureTable
+from emobench.preprocess.cache import StageCache, run_stage
+from emobench.robustness.corruptions import corrupt_audio, corrupt_video, rng_for
+
+#: Other clips mixed into one clip's babble.
+BABBLE_TALKERS = 3
+
+
+def _root(cache_dir) -> Path:
+    from emobench.paths import cache_root
+
+    return Path(cache_dir) if cache_dir is not None else cache_root() / "features"
+
+
+def babble_sources(clips: Sequence[Clip], clip: Clip, k: int = BABBLE_TALKERS) -> tuple[str, ...]:
+    """Paths of ``k`` clips of other speakers (the next ones in id order: stable)."""
+    pool = sorted((c for c in clips if c.speaker != clip.speaker and c.has_audio),
+                  key=lambda c: c.clip_id)
+    if not pool:
+        return ()
+    start = sum(1 for c in pool if c.clip_id < clip.clip_id)
+    return tuple(str(pool[(start + i) % len(pool)].path) for i in range(min(k, len(pool))))
+
+
+def _corrupted_audio(clip: Clip, *, feature_set: str, corruption: str, severity: int, seed: int,
+                     babble: dict) -> dict[str, np.ndarray]:
+    from emobench.preprocess.media import MediaError, load_audio
+    from emobench.preprocess.opensmile_sets import SAMPLE_RATE, extract
+
+    x = load_audio(clip.path, SAMPLE_RATE)
+    others = [load_audio(p, SAMPLE_RATE) for p in babble.get(clip.clip_id, ())] \
+        if corruption == "babble" else ()
+    x = corrupt_audio(x, corruption, severity, rng_for(seed, clip.clip_id, corruption, severity),
+                      SAMPLE_RATE, others)
+    try:
+        return {"data": extract(x, feature_set, SAMPLE_RATE)}
+    except ValueError as err:
+        raise MediaError(clip.path, str(err)) from None
+
+
+def _corrupted_faces(clip: Clip, *, corruption: str, severity: int, seed: int, frames: int,
+                     size: int, detector) -> dict[str, np.ndarray]:
+    from emobench.preprocess.faces import crop_face, smooth_boxes
+    from emobench.preprocess.media import sample_frames
+    from emobench.preprocess.tracking import detect_face, track_face
+
+    video = sample_frames(clip.path, frames)
+    face = detect_face(video[len(video) // 2], detector) if corruption == "occlusion" else None
+    video = corrupt_video(video, corruption, severity,
+                          rng_for(seed, clip.clip_id, corruption, severity), face)
+    boxes, found = track_face(video, detector)
+    if not found.any():
+        raise ValueError(f"no face found in any of the {frames} sampled frames under "
+                         f"{corruption} {severity}")
+    crops = np.stack([crop_face(f, b, size) for f, b in zip(video, smooth_boxes(boxes))])
+    return {"data": crops, "found": found}
+
+
+def corrupted_table(clips: Sequence[Clip], feature: str, corruption: str, severity: int, *,
+                    seed: int = 0, frames: int = 8, size: int = 48, detector: str = "haar",
+                    cache_dir=None, jobs: int = 1, progress: bool = False) -> FeatureTable:
+    """The ``feature`` table (an openSMILE set or ``faces``) of ``clips`` under ``corruption``
+    at ``severity``; clips that lose their face or audio are in ``skipped``. Cached."""
+    extra = {"corruption": corruption, "severity": int(severity), "seed": int(seed)}
+    if feature == "faces":
+        from emobench.preprocess.faces import face_stage
+
+        base, _ = face_stage(frames, size, detector, cache_dir=cache_dir)
+        cache = StageCache(_root(cache_dir), "faces", {**base.params, **extra})
+        fn = functools.partial(_corrupted_faces, frames=frames, size=size,
+                               detector=base.params["detector"]["detector"], **extra)
+        clips = [c for c in clips if c.has_video]
+    else:
+        from emobench.preprocess.audio import audio_stage_params
+
+        clips = [c for c in clips if c.has_audio]
+        cache = StageCache(_root(cache_dir), f"audio:{feature}",
+                           {**audio_stage_params(feature), **extra})
+        babble = ({c.clip_id: babble_sources(clips, c) for c in clips}
+                  if corruption == "babble" else {})
+        fn = functools.partial(_corrupted_audio, feature_set=feature, babble=babble, **extra)
+    out = run_stage(list(clips), fn, cache, jobs=jobs, progress=progress,
+                    desc=f"{feature} {corruption} {severity}")
+    table = FeatureTable(feature, list(out.ids), out.data, {**cache.params},
+                         list(out.skipped))
+    table.computed, table.seconds = out.computed, out.seconds
+    return table
