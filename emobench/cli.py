@@ -137,7 +137,8 @@ def preprocess_cmd(dataset: str, data_root: Path | None, stages: str, feature_se
 
 @main.command("run")
 @click.option("--suite", default="all", show_default=True,
-              help="audio, video, flow, fusion or all (comma-separated for several).")
+              help="audio, video, flow, fusion or all (comma-separated for several), or robustness "
+                   "(the audio, video and fusion cells re-scored on corrupted inputs).")
 @click.option("--dataset", default="synth", show_default=True,
               help="ravdess or synth (the generated corpus).")
 @click.option("--data-root", type=click.Path(exists=True, file_okay=False, path_type=Path),
@@ -226,6 +227,12 @@ def run_cmd(suite: str, dataset: str, data_root: Path | None, epochs: int, folds
     click.echo(f"run {summary.run_id}: {summary.planned} cells, {len(summary.trained)} trained, "
                f"{len(summary.reused)} reused, {len(summary.failed)} failed; "
                f"results in {summary.db_path}")
+    if hasattr(summary, "evaluated"):  # the robustness suite
+        click.echo(f"robustness: {summary.evaluated} corrupted evaluations computed, "
+                   f"{summary.reused_evaluations} reused, "
+                   f"{len(summary.failed_evaluations)} failed")
+        for what, reason in summary.failed_evaluations.items():
+            click.echo(f"failed {what}: {reason}", err=True)
     for key, reason in summary.failed.items():
         click.echo(f"failed {key}: {reason}", err=True)
     if summary.failed:

@@ -84,7 +84,7 @@ def run_robustness(models: Sequence[str] | None = None,
     from tqdm.auto import tqdm
 
     _check(corruptions, severities)
-    options.setdefault("feature_sets", (FUSION_AUDIO_FEATURES,))
+    options["feature_sets"] = options.get("feature_sets") or (FUSION_AUDIO_FEATURES,)
     options["save_models"] = True  # a corrupted evaluation needs the trained model
     base = run_suite(BASE_SUITES, models=tuple(models) if models else None, **options)
     summary = RobustnessSummary(**vars(base))
