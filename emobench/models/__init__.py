@@ -10,7 +10,8 @@ estimators: each factory imports what it builds with, so ``list_models()`` stays
 """
 from __future__ import annotations
 
-from emobench.models import audio, flow, fusion, lrcn, video  # noqa: F401  (registers the models)
+from emobench.models import (audio, face_cnn, flow, fusion, lrcn,  # noqa: F401  (registers)
+                             video)
 from emobench.models.base import EmotionModel, load_model
 
 __all__ = ["EmotionModel", "THESIS_PARAMS", "load_model", "parameter_table"]

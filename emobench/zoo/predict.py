@@ -117,6 +117,9 @@ def model_input(path: str | Path, info: dict) -> tuple[np.ndarray, list[str]]:
         make, need = _face_input, "a video showing a face"
     elif features == "flow":
         make, need = _flow_input, "a video showing a face"
+    elif features == "face_images":
+        from emobench.zoo.face_predict import face_images_input
+        make, need = face_images_input, "a video or an image showing a face"
     else:
         raise PredictError(f"{info.get('name')}: cannot preprocess features {features!r}")
     try:
@@ -143,8 +146,10 @@ def predict_file(path: str | Path, model, *, manifest=None, trusted=None) -> Pre
     if info is None:
         raise ZooError(f"{model!r}: not a zoo model (load it with emobench.load_pretrained)")
     x, notes = model_input(path, info)
+    # A frame model reads a video as its sampled face crops: the clip is their mean.
+    per_frame = info.get("features") == "face_images"
     if tuple(x.shape[1:]) != tuple(model.input_shape):
         raise PredictError(f"{path}: preprocessing gave shape {x.shape[1:]}, the model takes "
                            f"{tuple(model.input_shape)}")
-    proba = model.predict_proba(x)[0]
+    proba = model.predict_proba(x).mean(0) if per_frame else model.predict_proba(x)[0]
     return Prediction(path, info.get("name", model.name), list(model.labels), proba, notes)
