@@ -78,7 +78,7 @@ def variant_columns(table: Table) -> list[str]:
 
 def variant_values(table: Table, row) -> list[str]:
     if "options.speaker_norm" in table.variant_fields:  # an absent option means off
-        return ["on" if row.variant[f] else "off" if f == "options.speaker_norm"
+        return [("on" if row.variant[f] else "off") if f == "options.speaker_norm"
                 else "-" if row.variant[f] is None else str(row.variant[f])
                 for f in table.variant_fields]
     return ["-" if row.variant[f] is None else str(row.variant[f]) for f in table.variant_fields]
