@@ -61,6 +61,7 @@ def score(y: np.ndarray, probs: np.ndarray) -> dict:
 def _epoch_seconds(net, x, y, batch_size: int, steps: int = 15) -> float:
     """Seconds per epoch extrapolated from timed training steps (after one warm-up step)."""
     net.train_on_batch(x[:batch_size], y[:batch_size])
+    steps = max(1, min(steps, len(x) // batch_size))
     t = time.perf_counter()
     for i in range(steps):
         sl = slice(i * batch_size, (i + 1) * batch_size)
