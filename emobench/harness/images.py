@@ -133,6 +133,18 @@ def train_face_model(root, out: Path | str, *, model: str = "face_cnn", epochs: 
     return record
 
 
+def score_checkpoint(root, checkpoint: Path | str, record: dict) -> dict:
+    """Score a saved model (e.g. the best epoch of an interrupted run) on every test split."""
+    import keras
+
+    net = keras.saving.load_model(checkpoint)
+    record = {**record, "params": int(net.count_params()), "scores": {}}
+    for split, (x, y) in load_fer_arrays(root).items():
+        if split != "Training":
+            record["scores"][split] = score(y, predict_tta(net, x.astype("float32")))
+    return record
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("root")
