@@ -90,12 +90,15 @@ def test_layouts_put_each_thesis_value_in_its_position():
     svm_rml = audio_more.rows[0].specs[2 + 4]  # Emobase 2010's RML acc
     assert svm_rml.selection == {"model": "audio_svm", "features": "emobase2010"}
     assert (svm_rml.metric, svm_rml.thesis) == ("rml_accuracy", None)
-    assert [g for g, _ in audio.groups] == ["Emobase 2009", "Emobase 2010", "Emobase Large"]
-    assert audio.columns[:3] == ("train acc", "val acc", "training time (s)")
+    assert [g for g, _ in audio.groups] == ["Emobase 2009", "Emobase 2010", "Emobase Large",
+                                            "eGeMAPS v02", "ComParE 2016"]  # thesis's first
+    assert audio.columns[:4] == ("train acc", "val acc", "training time (s)",
+                                 "cross-corpus acc")
+    assert audio.split_by == ("protocol", "options.speaker_norm")
     cnn = audio.rows[1]
-    assert cnn.label == "CNN" and cnn.specs[4].selection == {"model": "audio_cnn",
+    assert cnn.label == "CNN" and cnn.specs[5].selection == {"model": "audio_cnn",
                                                              "features": "emobase2010"}
-    assert (cnn.specs[4].metric, cnn.specs[4].thesis) == ("val_accuracy", 0.656)
+    assert (cnn.specs[5].metric, cnn.specs[5].thesis) == ("val_accuracy", 0.656)
     assert audio.rows[0].specs[0].thesis is None  # SVM train acc: "-" in the thesis
     time_row = next(r for r in video.rows if r.label == "Time(s)/epoch")
     assert [i for i, s in enumerate(time_row.specs) if s] == [0, 4, 8]
@@ -117,8 +120,9 @@ def test_markdown_tables_have_the_thesis_layout_and_values(one_protocol):
     text = render_report(db, "markdown")
     audio = markdown_table(text, 1)
     assert [r[""] for r in audio] == ["SVM", "CNN"]
-    assert list(audio[0])[:5] == ["", "Protocol", "Emobase 2009 train acc",
+    assert list(audio[0])[:6] == ["", "Protocol", "Speaker norm", "Emobase 2009 train acc",
                                   "Emobase 2009 val acc", "Emobase 2009 training time (s)"]
+    assert audio[0]["Speaker norm"] == "off"  # cells without the option
     mean, std = stats([m["val_accuracy"] for m in expected[("audio_svm", "emobase2010", SI)]])
     assert audio[0]["Emobase 2010 val acc"] == f"{mean:.3f} ± {std:.3f} / 0.67"
     assert audio[0]["Protocol"] == SI
@@ -160,7 +164,7 @@ def test_json_cells_are_numbers_with_mean_std_n_and_thesis_apart(one_protocol):
     doc = json.loads(render_report(db, "json"))
     audio = next(t for t in doc["tables"] if t["name"] == "audio")
     svm = next(r for r in audio["rows"] if r["label"] == "SVM")
-    assert svm["variant"] == {"protocol": SI}
+    assert svm["variant"] == {"protocol": SI, "options.speaker_norm": None}
     cell = next(c for c in svm["cells"] if c["group"] == "Emobase 2010"
                 and c["column"] == "val acc")
     values = [m["val_accuracy"] for m in expected[("audio_svm", "emobase2010", SI)]]
@@ -196,7 +200,7 @@ def test_csv_has_one_line_per_table_cell(one_protocol):
 def test_latex_tables_are_well_formed(one_protocol):
     text = render_report(one_protocol[0], "latex")
     assert text.count(r"\begin{table}") == text.count(r"\end{table}") == 5
-    assert r"\multicolumn{3}{c}{Emobase 2009}" in text and r"\cmidrule(lr){3-5}" in text
+    assert r"\multicolumn{4}{c}{Emobase 2009}" in text and r"\cmidrule(lr){4-7}" in text
     for table, layout in zip(text.split(r"\begin{tabular}")[1:], thesis_layouts()):
         body = table.split(r"\end{tabular}")[0]
         width = 1 + len(layout.split_by) + len(layout.columns)
