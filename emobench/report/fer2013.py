@@ -23,6 +23,9 @@ def render(result: dict, cross: dict | None, command: str, epochs_csv: Path | No
     import keras
 
     lines = [f"Command: `{command}`", "",
+             *([f"Trained with: `{result['command']}`", ""] if result.get("command") else []),
+             *([f"Scored with: `{cross['command']}`", ""] if cross and cross.get("command")
+               else []),
              f"git {git}, Keras {keras.__version__} ({keras.backend.backend()}), "
              f"{platform.processor() or platform.machine()}, 2 shared CPU cores", "",
              "# FER2013 image suite (official splits: trained on Training, scored on "
