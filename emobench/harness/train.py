@@ -102,6 +102,18 @@ def _has_tensorboard() -> bool:
     return importlib.util.find_spec("tensorboard") is not None
 
 
+def deterministic_ops() -> None:
+    """Make TensorFlow's kernels deterministic (same seed, same numbers on a rerun): its
+    multithreaded CPU reductions otherwise sum in a varying order, and on these small corpora a
+    last-bit difference grows into different weights within an epoch."""
+    import keras
+
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.experimental.enable_op_determinism()
+
+
 def _is_keras(model) -> bool:
     return getattr(model, "kind", "").startswith("keras")
 
@@ -117,6 +129,7 @@ def train_and_score(model, train: Split, val: Split, *, config: TrainConfig,
         import keras
 
         keras.utils.set_random_seed(config.seed)
+        deterministic_ops()
         timer = _epoch_timer()
         callbacks = [*keras_callbacks(config, cell_dir, len(val) > 0), timer]
     validation = (val.x, val.y) if len(val) else None

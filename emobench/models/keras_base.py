@@ -7,7 +7,8 @@ clip by averaging its frames' probabilities, as the thesis did with ResNet50.
 
 Both compile on the first ``fit``: sparse categorical cross-entropy, accuracy, and the optimizer
 of ``options`` (default RMSprop, learning rate 0.001). A reloaded model is compiled afresh on its
-next ``fit`` (the optimizer's state is not kept; the weights are).
+next ``fit`` (the optimizer's state is not kept; the weights are). After training, batchnorm's
+moving statistics are recomputed over the training inputs (``emobench.models.batchnorm``).
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import keras
 import numpy as np
 
 from emobench.models.base import EmotionModel
+from emobench.models.batchnorm import recalibrate_batchnorm
 from emobench.models.layers import Standardize
 
 KERAS_FILE = "model.keras"
@@ -65,6 +67,8 @@ class KerasEmotionModel(EmotionModel):
             **self._to_training(x, y, int(batch_size or self.options["batch_size"])),
             validation_data=val, verbose=verbose, epochs=int(epochs or self.options["epochs"]),
             callbacks=list(callbacks))
+        recalibrate_batchnorm(self.keras_model, self._to_network(x),
+                              int(batch_size or self.options["batch_size"]))
         for key, values in hist.history.items():
             self.history_.setdefault(key, []).extend(float(v) for v in values)
         return self

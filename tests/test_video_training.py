@@ -1,0 +1,72 @@
+"""Video training that reproduces (issue 13, item 0): batchnorm statistics recomputed after
+training, deterministic kernels, and a small C3D cell on the generated corpus that learns on
+every fold."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+
+def _clips(n=21, frames=4, size=32, seed=0):
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % 7
+    x = rng.integers(0, 256, size=(n, frames, size, size, 3), dtype=np.uint8)
+    x[np.arange(n), :, :8, :8, :] = (y * 36)[:, None, None, None, None]  # a learnable patch
+    return x, y
+
+
+def test_batchnorm_statistics_are_those_of_the_training_inputs_after_fit():
+    import keras
+
+    from emobench.models.batchnorm import batchnorm_layers, recalibrate_batchnorm
+    from emobench.registry import create_model
+
+    x, y = _clips()
+    model = create_model("c3d", input_shape=x.shape[1:], seed=0, filters=[4, 8], dense=8)
+    model.fit(x, y, epochs=2, batch_size=4)
+    conv = keras.Model(model.keras_model.input, model.keras_model.get_layer("block1_conv").output)
+    out = np.asarray(conv.predict(x.astype("float32"), verbose=0), dtype=np.float64)
+    bn = model.keras_model.get_layer("block1_bn")
+    # one batch of everything: the moving mean is the training inputs' mean, not a lagging one
+    assert recalibrate_batchnorm(model.keras_model, x, batch_size=len(x)) == len(
+        batchnorm_layers(model.keras_model)) == 2
+    np.testing.assert_allclose(np.asarray(bn.moving_mean), out.mean(axis=(0, 1, 2, 3)),
+                               rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(np.asarray(bn.moving_variance), out.var(axis=(0, 1, 2, 3)),
+                               rtol=1e-3, atol=1e-5)
+    assert bn.momentum == pytest.approx(0.9)  # restored
+
+
+def test_batchnorm_of_a_frozen_backbone_is_left_alone():
+    from emobench.models.batchnorm import batchnorm_layers
+    from emobench.registry import create_model
+
+    model = create_model("frame_cnn", input_shape=(32, 32, 3), filters=[4], features=8)
+    assert len(batchnorm_layers(model.keras_model)) == 2
+    model.keras_model.get_layer("frame_cnn_backbone").trainable = False
+    assert batchnorm_layers(model.keras_model) == []
+
+
+def _train_once(model_name: str, tmp_path, **options):
+    from emobench.harness.train import Split, TrainConfig, train_and_score
+    from emobench.registry import create_model
+
+    x, y = _clips()
+    train, val = Split([str(i) for i in range(14)], x[:14], y[:14]), \
+        Split([str(i) for i in range(14, 21)], x[14:], y[14:])
+    model = create_model(model_name, input_shape=x.shape[1:], seed=3, **options)
+    result = train_and_score(model, train, val, config=TrainConfig(epochs=3, batch_size=4,
+                                                                   seed=3), cell_dir=tmp_path)
+    return result
+
+
+@pytest.mark.parametrize("name,options", [("c3d", {"filters": [4, 8], "dense": 8}),
+                                          ("lrcn", {"filters": [4, 8], "features": 8,
+                                                    "lstm": 8})])
+def test_the_same_seed_trains_the_same_numbers_twice(name, options, tmp_path):
+    first = _train_once(name, tmp_path / "a", **options)
+    second = _train_once(name, tmp_path / "b", **options)
+    assert first.history["loss"] == second.history["loss"]
+    assert first.history["val_loss"] == second.history["val_loss"]
+    np.testing.assert_array_equal(first.arrays["val_proba"], second.arrays["val_proba"])
+    np.testing.assert_array_equal(first.arrays["train_proba"], second.arrays["train_proba"])
