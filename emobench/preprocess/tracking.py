@@ -153,10 +153,10 @@ def search_near(image: np.ndarray, last: tuple[int, int, int, int],
     return _unscale(best, scale, x0, y0)
 
 
-def track_face(frames, detector: str | DetectorSettings = "haar"
+def track_face(frames, detector: str | DetectorSettings = "haar", last=None
                ) -> tuple[np.ndarray, np.ndarray]:
     """Find the face in each frame of a clip: near the last face found when there is one, else
-    in the whole (shrunk) frame.
+    in the whole (shrunk) frame. ``last`` is a box to start from (a stream's previous window).
 
     Returns ``(boxes, found)``: ``(n, 4)`` int boxes and an ``(n,)`` bool mask of the frames
     where a face was found; the others take the box of the nearest frame that has one (all
@@ -165,7 +165,7 @@ def track_face(frames, detector: str | DetectorSettings = "haar"
     settings = detector if isinstance(detector, DetectorSettings) else DetectorSettings(detector)
     boxes = np.zeros((len(frames), 4), np.int64)
     found = np.zeros(len(frames), bool)
-    last = None
+    last = tuple(int(v) for v in last) if last is not None else None
     for i, frame in enumerate(frames):
         frame = _rgb(frame)
         box = search_near(frame, last, settings) if last is not None else None

@@ -1,0 +1,194 @@
+"""The push-based live predictor: the caller pushes video frames and audio chunks as they come
+(from a ROS callback, a GStreamer appsink, a file...), and each push returns the results of the
+hops it completed. No threads: the work runs inside the push that completes a hop.
+
+    live = LivePredictor.from_zoo()
+    for frame, t in camera:                     # BGR uint8, seconds
+        for result in live.push_video(frame, t):
+            print(result.to_dict())
+    # ... live.push_audio(pcm, 16000, t) from the microphone's callback, in any chunk size
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from emobench.live.branches import MIN_FACE_FRACTION, SILENCE_RMS, AudioBranch, VideoBranch
+from emobench.live.buffers import AudioBuffer, FrameBuffer
+
+#: The zoo's default entries: the best audio model on real RAVDESS speech (held-out accuracy
+#: 0.476), and the zoo's only face-clip model small enough for a robot (no FER2013 entry yet).
+DEFAULT_ENTRIES = {"audio": "audio_svm-emobase2010.ravdess_speaker-independent",
+                   "video": "c3d-faces.synth_speaker-independent"}
+HOP = 0.5
+WINDOW = 2.5
+#: A modality this far behind the other no longer holds a hop back (a stalled microphone).
+MAX_LAG = 1.0
+
+
+@dataclass
+class LiveResult:
+    """One hop: the window's span, each branch's probabilities (None when it abstained, with the
+    reason in ``notes``), their fusion, and the compute time of each stage in ms."""
+
+    start: float
+    end: float
+    labels: list[str]
+    audio: np.ndarray | None
+    video: np.ndarray | None
+    fused: np.ndarray | None
+    latency_ms: dict[str, float]
+    notes: list[str] = field(default_factory=list)
+    face_box: tuple[int, int, int, int] | None = None
+
+    @property
+    def top(self) -> str | None:
+        return None if self.fused is None else self.labels[int(np.argmax(self.fused))]
+
+    def to_dict(self) -> dict:
+        def probs(p):
+            return None if p is None else {k: round(float(v), 4) for k, v in zip(self.labels, p)}
+        return {"start": round(self.start, 3), "end": round(self.end, 3),
+                "prediction": self.top if self.fused is not None else "no signal",
+                "fused": probs(self.fused), "audio": probs(self.audio),
+                "video": probs(self.video), "notes": self.notes,
+                "face_box": None if self.face_box is None else list(self.face_box),
+                "latency_ms": {k: round(v, 2) for k, v in self.latency_ms.items()}}
+
+
+class LivePredictor:
+    """Results every ``hop`` seconds over the last ``audio_window`` / ``video_window`` seconds
+    of each modality. ``audio_model`` and ``video_model`` are zoo models (or trained models that
+    carry their ``zoo_info``); either may be None. ``fuser`` is a fusion model over
+    ``[p_audio | p_video]`` (default: their average)."""
+
+    def __init__(self, audio_model=None, video_model=None, *, fuser=None, hop: float = HOP,
+                 audio_window: float = WINDOW, video_window: float = WINDOW,
+                 silence_rms: float = SILENCE_RMS,
+                 min_face_fraction: float = MIN_FACE_FRACTION) -> None:
+        if audio_model is None and video_model is None:
+            raise ValueError("LivePredictor needs an audio model, a video model or both")
+        if hop <= 0 or audio_window <= 0 or video_window <= 0:
+            raise ValueError(f"hop and windows must be > 0 s; got {hop}, {audio_window}, "
+                             f"{video_window}")
+        self.audio = AudioBranch(audio_model, silence_rms) if audio_model is not None else None
+        self.video = (VideoBranch(video_model, min_face_fraction)
+                      if video_model is not None else None)
+        models = [m for m in (audio_model, video_model) if m is not None]
+        self.labels = list(models[0].labels)
+        if any(list(m.labels) != self.labels for m in models):
+            raise ValueError(f"the audio and video models' labels differ: "
+                             f"{[list(m.labels) for m in models]}")
+        if fuser is None:
+            from emobench.models.fusion import ProbabilityAverage
+            fuser = ProbabilityAverage(len(self.labels)).fit(None)
+        self.fuser = fuser
+        self.hop, self.audio_window, self.video_window = float(hop), float(audio_window), \
+            float(video_window)
+        keep = max(audio_window, video_window) + MAX_LAG + hop
+        self.frames = FrameBuffer(keep)
+        self.samples = AudioBuffer(self.audio.rate if self.audio else 16000, keep)
+        self.notes = (self.audio.notes if self.audio else []) + \
+            (self.video.notes if self.video else [])
+        self._origin: float | None = None
+        self._next: float | None = None  # end of the next hop's windows
+
+    @classmethod
+    def from_zoo(cls, audio: str | None = DEFAULT_ENTRIES["audio"],
+                 video: str | None = DEFAULT_ENTRIES["video"], **options) -> "LivePredictor":
+        """A predictor from zoo entry names (None leaves that branch out)."""
+        from emobench.zoo.fetch import load_pretrained
+
+        return cls(load_pretrained(audio) if audio else None,
+                   load_pretrained(video) if video else None, **options)
+
+    # -- pushing -------------------------------------------------------------------------
+    def push_video(self, frame_bgr: np.ndarray, t: float) -> list[LiveResult]:
+        """One uint8 BGR frame ``(H, W, 3)`` shown at ``t`` seconds; the completed hops."""
+        frame_bgr = np.asarray(frame_bgr)
+        if frame_bgr.dtype != np.uint8 or frame_bgr.ndim != 3 or frame_bgr.shape[2] != 3:
+            raise ValueError(f"push_video: expected a uint8 BGR frame (H, W, 3), got "
+                             f"{frame_bgr.dtype} {frame_bgr.shape}")
+        self._start(t)
+        self.frames.push(frame_bgr, t)
+        return self._due()
+
+    def push_audio(self, pcm: np.ndarray, sr: int, t: float) -> list[LiveResult]:
+        """A chunk of PCM (mono, or ``(n, channels)``; float in [-1, 1] or int16) at ``sr`` Hz
+        whose first sample is at ``t`` seconds; the completed hops."""
+        pcm = np.asarray(pcm)
+        if pcm.dtype == np.int16:
+            pcm = pcm.astype(np.float32) / 32768.0
+        if pcm.ndim == 2:
+            pcm = pcm.mean(axis=1)
+        if int(sr) != self.samples.rate:
+            from scipy.signal import resample_poly
+            g = np.gcd(int(sr), self.samples.rate)
+            pcm = resample_poly(pcm, self.samples.rate // g, int(sr) // g)
+        self._start(t)
+        self.samples.push(pcm, t)
+        return self._due()
+
+    def flush(self) -> LiveResult | None:
+        """The result over everything still in the windows up to the stream's end (call it when
+        the stream ends; a clip shorter than the windows gives one result over all of it)."""
+        end = self._clock(max)
+        if end is None:
+            return None
+        return self._predict(end + 1e-6)
+
+    # -- hops ----------------------------------------------------------------------------
+    def _start(self, t: float) -> None:
+        if self._origin is None:
+            self._origin, self._next = float(t), float(t) + self.hop
+
+    def _clock(self, pick) -> float | None:
+        ends = [e for e in (self.frames.end, self.samples.end) if e is not None]
+        return pick(ends) if ends else None
+
+    def _due(self) -> list[LiveResult]:
+        out = []
+        while True:
+            lead, lag = self._clock(max), self._clock(min)
+            if not (lag >= self._next or lead >= self._next + MAX_LAG):
+                return out
+            out.append(self._predict(self._next))
+            self._next += self.hop
+
+    def _predict(self, end: float) -> LiveResult:
+        timings: dict[str, float] = {}
+        notes: list[str] = []
+        begin = time.perf_counter()
+        audio = video = None
+        a0 = max(self._origin, end - self.audio_window)
+        v0 = max(self._origin, end - self.video_window)
+        if self.audio:
+            audio, why = self.audio.predict(self.samples.between(a0, end), timings)
+            if why:
+                notes.append(f"audio abstains: {why}")
+        if self.video:
+            video, why = self.video.predict(self.frames.between(v0, end), timings)
+            if why:
+                notes.append(f"video abstains: {why}")
+        start = time.perf_counter()
+        fused = self._fuse(audio, video, notes)
+        timings["fusion"] = (time.perf_counter() - start) * 1000.0
+        timings["total"] = (time.perf_counter() - begin) * 1000.0
+        return LiveResult(min(a0, v0), end, self.labels, audio, video, fused, timings, notes,
+                          self.video.box if self.video and video is not None else None)
+
+    def _fuse(self, audio, video, notes) -> np.ndarray | None:
+        from emobench.models.fusion import fuse_with_missing
+
+        if audio is None and video is None:
+            notes.append("no signal: neither a voice nor a face in the window")
+            return None
+        if audio is None or video is None:
+            if self.audio and self.video:
+                notes.append(f"fused = {'video' if audio is None else 'audio'} alone")
+            return np.asarray(video if audio is None else audio, np.float32)
+        c = len(self.labels)
+        row = np.concatenate([audio, video]).astype(np.float32)[None]
+        return fuse_with_missing(self.fuser, row)[0][:c]

@@ -1,0 +1,179 @@
+"""The live predictor on generated streams (hops and spans, a face that vanishes, a silent gap,
+offline == live) and on a real RAVDESS clip."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from emobench.live import DEFAULT_ENTRIES, LivePredictor
+from emobench.live.sources import file_events, run
+
+
+@pytest.fixture(scope="module")
+def models():
+    from emobench.zoo.fetch import load_pretrained
+
+    return load_pretrained(DEFAULT_ENTRIES["audio"]), load_pretrained(DEFAULT_ENTRIES["video"])
+
+
+@pytest.fixture(scope="module")
+def clips(synth_scan):
+    """Frames (BGR) and 16 kHz audio of four 1 s generated clips of different speakers."""
+    out = []
+    for clip in [c for c in synth_scan.clips if c.path.suffix == ".mp4"][:4]:
+        events = list(file_events(clip.path))
+        frames = [e[1] for e in events if e[0] == "video"]
+        audio = np.concatenate([e[1] for e in events if e[0] == "audio"])
+        out.append((frames, audio))
+    return out
+
+
+def _stream(clips, black=(), silent=(), fps=30, rate=16000, chunk=777):
+    """Events of the clips one after another (clip i from i s), audio in odd-sized chunks;
+    clips in ``black`` have black frames, in ``silent`` zero audio."""
+    events = []
+    for i, (frames, audio) in enumerate(clips):
+        for k, frame in enumerate(frames):
+            events.append((i + k / fps, "video", np.zeros_like(frame) if i in black else frame))
+        audio = np.zeros_like(audio[:rate]) if i in silent else audio[:rate]
+        for s in range(0, len(audio), chunk):
+            events.append((i + s / rate, "audio", audio[s:s + chunk]))
+    events.sort(key=lambda e: e[0])
+    return [("video", e[2], e[0]) if e[1] == "video" else ("audio", e[2], rate, e[0])
+            for e in events]
+
+
+def _results(live, events):
+    return [r for r, _ in run(live, events)]
+
+
+def test_a_result_every_hop_over_sliding_windows(models, clips, monkeypatch):
+    import emobench.live.branches as branches
+
+    starts = []
+    real_track = branches.track_face
+
+    def spy(frames, detector, last=None):
+        starts.append(last)
+        return real_track(frames, detector, last=last)
+
+    monkeypatch.setattr(branches, "track_face", spy)
+    live = LivePredictor(*models)  # hop 0.5 s, windows 2.5 s
+    results = _results(live, _stream(clips))[:-1]  # the last is the flush
+    ends = [r.end for r in results]
+    assert ends == pytest.approx(np.arange(1, len(ends) + 1) * 0.5)
+    assert ends[-1] >= 3.5
+    assert [r.start for r in results] == pytest.approx([max(0.0, e - 2.5) for e in ends])
+    for r in results:
+        assert r.audio is not None and r.video is not None, r.notes
+        np.testing.assert_allclose(r.fused, (r.audio + r.video) / 2, atol=1e-6)
+        assert {"face", "video_model", "audio_features", "audio_model", "fusion",
+                "total"} <= set(r.latency_ms)
+        assert r.face_box is not None
+    # the face is followed from the previous window's box, not searched for afresh
+    assert starts[0] is None and all(s is not None for s in starts[1:])
+
+
+def _inside(r, a, b):
+    return r.start >= a - 1e-9 and r.end <= b + 1e-6
+
+
+def _outside(r, a, b):
+    return r.end <= a + 1e-6 or r.start >= b - 1e-9
+
+
+def test_video_abstains_while_the_face_is_gone(models, clips):
+    live = LivePredictor(*models, hop=0.25, audio_window=0.75, video_window=0.75)
+    results = _results(live, _stream(clips, black={1}))
+    gone = [r for r in results if _inside(r, 1.0, 2.0)]
+    seen = [r for r in results if _outside(r, 1.0, 2.0)]
+    assert len(gone) >= 2 and len(seen) >= 4
+    for r in gone:
+        assert r.video is None and r.audio is not None
+        np.testing.assert_array_equal(r.fused, r.audio.astype(np.float32))
+        assert "fused = audio alone" in r.notes and r.face_box is None
+    assert all(r.video is not None for r in seen)
+
+
+def test_audio_abstains_in_a_silent_gap(models, clips):
+    live = LivePredictor(*models, hop=0.25, audio_window=0.75, video_window=0.75)
+    results = _results(live, _stream(clips, silent={2}))
+    quiet = [r for r in results if _inside(r, 2.0, 3.0)]
+    assert len(quiet) >= 2
+    for r in quiet:
+        assert r.audio is None and r.video is not None
+        assert "audio abstains: silence" in r.notes
+        np.testing.assert_array_equal(r.fused, r.video.astype(np.float32))
+    assert all(r.audio is not None for r in results if _outside(r, 2.0, 3.0))
+
+
+def test_neither_modality_gives_no_signal(models, clips):
+    live = LivePredictor(*models, hop=0.25, audio_window=0.75, video_window=0.75)
+    results = _results(live, _stream(clips, black={1}, silent={1}))
+    empty = [r for r in results if _inside(r, 1.0, 2.0)]
+    assert empty and all(r.fused is None and r.top is None for r in empty)
+    assert all(any(n.startswith("no signal") for n in r.notes) for r in empty)
+    assert all(r.to_dict()["prediction"] == "no signal" for r in empty)
+
+
+def _offline_equals_live(path, models):
+    from emobench.zoo.predict import predict_file
+
+    audio, video = models
+    live = LivePredictor(audio, video, hop=1000.0, audio_window=1000.0, video_window=1000.0)
+    results = _results(live, file_events(path))
+    assert len(results) == 1  # the flush: one window over the whole clip
+    (r,) = results
+    np.testing.assert_allclose(r.audio, predict_file(path, audio).probabilities, atol=1e-6)
+    np.testing.assert_allclose(r.video, predict_file(path, video).probabilities, atol=1e-6)
+
+
+def test_offline_equals_live_on_a_whole_generated_clip(models, synth_scan):
+    _offline_equals_live(next(c.path for c in synth_scan.clips if c.path.suffix == ".mp4"),
+                         models)
+
+
+def test_live_rejects_bad_input(models):
+    live = LivePredictor(*models)
+    with pytest.raises(ValueError, match="uint8 BGR"):
+        live.push_video(np.zeros((10, 10), np.uint8), 0.0)
+    with pytest.raises(ValueError, match="needs an audio model"):
+        LivePredictor(None, None)
+
+
+def test_cli_prints_one_json_line_per_hop_and_writes_the_video(synth_scan, tmp_path):
+    from click.testing import CliRunner
+
+    from emobench.cli import main
+
+    path = next(c.path for c in synth_scan.clips if c.path.suffix == ".mp4")
+    out = tmp_path / "annotated.mp4"
+    res = CliRunner().invoke(main, ["live", str(path), "--fast", "--hop", "0.25",
+                                    "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    lines = [json.loads(x) for x in res.output.splitlines() if x.startswith("{")]
+    assert [x["end"] for x in lines[:-1]] == pytest.approx([0.25, 0.5, 0.75])
+    assert all(x["prediction"] in lines[0]["fused"] for x in lines)
+    assert "decode" in lines[0]["latency_ms"]
+    import cv2
+    capture = cv2.VideoCapture(str(out))
+    assert int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) == 30
+    res = CliRunner().invoke(main, ["live"])
+    assert res.exit_code != 0 and "give a FILE or --camera N" in res.output
+
+
+@pytest.mark.realdata
+def test_live_on_a_real_ravdess_clip(models, real_data):
+    clips = sorted((real_data / "ravdess-av" / "Actor_05").glob("01-01-*.mp4"))
+    if not clips:
+        pytest.skip("no ravdess-av/Actor_05 speech clips in EMOBENCH_DATA")
+    path = clips[0]
+    results = _results(LivePredictor(*models), file_events(path))
+    ends = [r.end for r in results[:-1]]
+    assert ends == pytest.approx(np.arange(1, len(ends) + 1) * 0.5) and len(ends) >= 5
+    both = [r for r in results if r.audio is not None and r.video is not None]
+    assert both, [r.notes for r in results]
+    assert all(r.video is not None for r in results)  # a seated speaker facing the camera
+    _offline_equals_live(path, models)
