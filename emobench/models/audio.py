@@ -52,53 +52,40 @@ def audio_svm(num_classes=7, input_shape=DEFAULT_FEATURES, **options):
                                **model_kwargs("audio_svm", num_classes, shape, labels, opts))
 
 
-#: audio_cnn's options beyond the Keras training ones (issue 14: regularised so that it trains
-#: on ~500 clips of 10 speakers; the thesis's unregularised net overfitted in a few epochs).
-CNN_DEFAULTS = {"filters": [32, 64, 128], "kernel_size": 5, "pool": 4, "dense": 128,
-                "dropout": 0.5, "l2": 1e-3, "input_noise": 0.3, "early_stop_fraction": 0.15,
-                "patience": 10}
-
-
 @register_model(modality="audio", input_kind="features")
 def audio_cnn(num_classes=7, input_shape=DEFAULT_FEATURES, **options):
     """1D CNN over the standardised openSMILE feature vector (3 conv blocks, flatten, dense).
 
     Options: ``filters`` ([32, 64, 128]), ``kernel_size`` (5), ``pool`` (4), ``dense`` (128),
-    ``dropout`` (0.5), ``l2`` (1e-3, weight decay of every conv and dense kernel),
-    ``input_noise`` (0.3: Gaussian noise on the standardised features while training),
-    ``early_stop_fraction`` (0.15 of the training clips, stratified, watched for early
-    stopping; 0: none), ``patience`` (10 epochs), and the Keras training options (optimizer,
-    learning_rate, epochs, batch_size, seed), ``labels``.
+    ``dropout`` (0.5), and the Keras training options (optimizer, learning_rate, epochs,
+    batch_size, seed), ``labels``.
     """
     import keras
     from keras import layers
 
-    from emobench.models.early_stop import AudioCNN
+    from emobench.models.keras_base import KerasEmotionModel
     from emobench.models.layers import Standardize
 
     shape = check_shape("audio_cnn", input_shape, 1)
-    labels, opts = resolve_options("audio_cnn", options, {**KERAS_TRAINING, **CNN_DEFAULTS})
+    labels, opts = resolve_options("audio_cnn", options, {
+        **KERAS_TRAINING, "filters": [32, 64, 128], "kernel_size": 5, "pool": 4,
+        "dense": 128, "dropout": 0.5})
     seed_keras(opts)
-    reg = keras.regularizers.L2(opts["l2"]) if opts["l2"] else None
     inputs = keras.Input(shape, name="features")
     x = Standardize(name="standardize")(inputs)
-    if opts["input_noise"]:
-        x = layers.GaussianNoise(opts["input_noise"], name="noise")(x)
     x = layers.Reshape((shape[0], 1), name="as_sequence")(x)
     for i, width in enumerate(opts["filters"]):
-        x = layers.Conv1D(width, opts["kernel_size"], padding="same", kernel_regularizer=reg,
-                          name=f"conv{i + 1}")(x)
+        x = layers.Conv1D(width, opts["kernel_size"], padding="same", name=f"conv{i + 1}")(x)
         x = layers.BatchNormalization(momentum=BN_MOMENTUM, name=f"bn{i + 1}")(x)
         x = layers.Activation("relu", name=f"relu{i + 1}")(x)
         x = layers.MaxPooling1D(opts["pool"], padding="same", name=f"pool{i + 1}")(x)
     x = layers.Flatten(name="flatten")(x)  # keeps which feature is where; pooling would not
-    x = layers.Dropout(opts["dropout"], name="flat_dropout")(x)
-    x = layers.Dense(opts["dense"], activation="relu", kernel_regularizer=reg, name="fc")(x)
+    x = layers.Dense(opts["dense"], activation="relu", name="fc")(x)
     x = layers.Dropout(opts["dropout"], name="dropout")(x)
-    outputs = layers.Dense(num_classes, activation="softmax", kernel_regularizer=reg,
-                           name="probs")(x)
+    outputs = layers.Dense(num_classes, activation="softmax", name="probs")(x)
     net = keras.Model(inputs, outputs, name="audio_cnn")
-    return AudioCNN("audio_cnn", net, **model_kwargs("audio_cnn", num_classes, shape, labels, opts))
+    return KerasEmotionModel("audio_cnn", net,
+                             **model_kwargs("audio_cnn", num_classes, shape, labels, opts))
 
 
 #: Options of audio_logreg (an L2-regularised multinomial logistic regression).
