@@ -24,6 +24,12 @@ from emobench.harness.suites import SUITES, FusionSuite  # noqa: E402
 TINY_FUSION = FusionSuite("tinyfusion", ("dummy_video",), "dummy_audio", ("fusion_avg",))
 
 
+@pytest.fixture(autouse=True)
+def no_default_rml(monkeypatch):
+    """No RML cross set from $EMOBENCH_DATA: the cache counts below are the corpus's alone."""
+    monkeypatch.delenv("EMOBENCH_DATA", raising=False)
+
+
 @pytest.fixture
 def tiny_fusion(monkeypatch):
     monkeypatch.setitem(SUITES, "tinyfusion", TINY_FUSION)
