@@ -93,7 +93,7 @@ class ResultStore:
         self._conn.row_factory = sqlite3.Row
         self._conn.execute("PRAGMA busy_timeout = 60000")
         if not readonly:
-            self._conn.execute("PRAGMA journal_mode = WAL")
+            self._enable_wal()
             self._conn.execute("PRAGMA synchronous = NORMAL")
             with self.transaction() as db:
                 for statement in filter(str.strip, _SCHEMA.split(";")):
@@ -108,6 +108,20 @@ class ResultStore:
             raise ValueError(f"{self.path}: results schema {found}, this emobench reads "
                              f"{SCHEMA_VERSION}")
 
+
+    def _enable_wal(self) -> None:
+        """WAL mode, retried: while another process creates the same database, SQLite can
+        answer the mode switch "database is locked" at once, without waiting on busy_timeout."""
+        import time
+
+        for attempt in range(50):
+            try:
+                self._conn.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as err:
+                if "locked" not in str(err) or attempt == 49:
+                    raise
+                time.sleep(0.1)
     def close(self) -> None:
         self._conn.close()
 
