@@ -150,20 +150,16 @@ def train_and_score(model, train: Split, val: Split, *, config: TrainConfig,
         s = scores(split.y, proba, prefix)
         arrays[f"{prefix}confusion"] = s.pop(f"{prefix}confusion", None)
         metrics.update(s)
-    if rml is not None and len(rml):
-        p_rml = model.predict_proba(rml.x)
-        s = subset_scores(rml.y, p_rml, rml_classes, "rml_")
-        arrays["rml_confusion"] = s.pop("rml_confusion")
-        arrays["rml_labels"] = [model.labels[c] for c in rml_classes]
-        arrays["rml_ids"], arrays["rml_proba"] = rml.ids, p_rml.round(5)
-        metrics.update(s, n_rml=len(rml))
-    if cross is not None and len(cross):  # a second corpus (EmoDB), scored like RML
-        p_cross = model.predict_proba(cross.x)
-        s = subset_scores(cross.y, p_cross, cross_classes, "cross_")
-        arrays["cross_confusion"] = s.pop("cross_confusion")
-        arrays["cross_labels"] = [model.labels[c] for c in cross_classes]
-        arrays["cross_ids"], arrays["cross_proba"] = cross.ids, p_cross.round(5)
-        metrics.update(s, n_cross=len(cross))
+    # cross-dataset sets (RML; a second corpus such as EmoDB), scored over their own classes
+    for name, held, classes in (("rml", rml, rml_classes), ("cross", cross, cross_classes)):
+        if held is None or not len(held):
+            continue
+        p_held = model.predict_proba(held.x)
+        s = subset_scores(held.y, p_held, classes, f"{name}_")
+        arrays[f"{name}_confusion"] = s.pop(f"{name}_confusion")
+        arrays[f"{name}_labels"] = [model.labels[c] for c in classes]
+        arrays[f"{name}_ids"], arrays[f"{name}_proba"] = held.ids, p_held.round(5)
+        metrics.update(s, **{f"n_{name}": len(held)})
     history = {k: [float(v) for v in vs] for k, vs in getattr(model, "history_", {}).items()}
     if timer is not None and timer.seconds:
         history["epoch_time"] = timer.seconds
