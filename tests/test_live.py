@@ -23,7 +23,7 @@ def clips(synth_scan):
     """Frames (BGR) and 16 kHz audio of four 1 s generated clips of different speakers."""
     out = []
     for clip in [c for c in synth_scan.clips if c.path.suffix == ".mp4"][:4]:
-        events = list(file_events(clip.path))
+        events = list(file_events(clip.path, bgr=True))
         frames = [e[1] for e in events if e[0] == "video"]
         audio = np.concatenate([e[1] for e in events if e[0] == "audio"])
         out.append((frames, audio))
@@ -53,13 +53,13 @@ def test_a_result_every_hop_over_sliding_windows(models, clips, monkeypatch):
     import emobench.live.branches as branches
 
     starts = []
-    real_track = branches.track_face
+    real_follow = branches.follow_face
 
-    def spy(frames, detector, last=None):
+    def spy(frame, settings, last):
         starts.append(last)
-        return real_track(frames, detector, last=last)
+        return real_follow(frame, settings, last)
 
-    monkeypatch.setattr(branches, "track_face", spy)
+    monkeypatch.setattr(branches, "follow_face", spy)
     live = LivePredictor(*models)  # hop 0.5 s, windows 2.5 s
     results = _results(live, _stream(clips))[:-1]  # the last is the flush
     ends = [r.end for r in results]
@@ -72,7 +72,11 @@ def test_a_result_every_hop_over_sliding_windows(models, clips, monkeypatch):
         assert {"face", "video_model", "audio_features", "audio_model", "fusion",
                 "total"} <= set(r.latency_ms)
         assert r.face_box is not None
-    # the face is followed from the previous window's box, not searched for afresh
+    # each frame on the sampling grid (one every 2.5 s / 8) is tracked once, not once per
+    # window it falls in (8 a window), and from the previous face after the first
+    stride = 2.5 / live.video.frames
+    assert len(starts) <= int(np.ceil(ends[-1] / stride)) + 1
+    assert len(results) * live.video.frames > 2 * len(starts)
     assert starts[0] is None and all(s is not None for s in starts[1:])
 
 
@@ -135,6 +139,36 @@ def test_offline_equals_live_on_a_whole_generated_clip(models, synth_scan):
                          models)
 
 
+@pytest.fixture(scope="module")
+def frame_model():
+    """A small frame model on 48 px grayscale faces, as FER2013's (features ``face_images``),
+    fitted for a step on random faces: what matters here is that live and offline feed it the
+    same crops."""
+    from emobench.harness.image_to_video import FACE_PREP
+    from emobench.registry import create_model
+
+    m = create_model("face_cnn", num_classes=7, input_shape=(48, 48, 1), seed=0,
+                     filters=[8, 16], epochs=1, batch_size=8)
+    rng = np.random.default_rng(0)
+    m.fit(rng.integers(0, 256, (14, 48, 48, 1)).astype("float32"), np.arange(14) % 7)
+    m.zoo_info = {"name": "face_cnn-face_images.test", "features": "face_images",
+                  "preprocess": {**FACE_PREP, "frames": 8}}
+    return m
+
+
+def test_a_frame_model_scores_the_mean_of_its_face_crops_live_as_offline(models, frame_model,
+                                                                          clips, synth_scan):
+    path = next(c.path for c in synth_scan.clips if c.path.suffix == ".mp4")
+    _offline_equals_live(path, (models[0], frame_model))
+    live = LivePredictor(models[0], frame_model, hop=0.25, audio_window=0.75,
+                         video_window=0.75)
+    results = _results(live, _stream(clips, black={1}))
+    assert all(r.video is None for r in results if _inside(r, 1.0, 2.0))
+    seen = [r for r in results if _outside(r, 1.0, 2.0)]
+    assert seen and all(r.video is not None and r.video.shape == (7,) for r in seen)
+    assert all(abs(float(r.video.sum()) - 1) < 1e-4 for r in seen)
+
+
 def test_live_rejects_bad_input(models):
     live = LivePredictor(*models)
     with pytest.raises(ValueError, match="uint8 BGR"):
@@ -177,3 +211,15 @@ def test_live_on_a_real_ravdess_clip(models, real_data):
     assert both, [r.notes for r in results]
     assert all(r.video is not None for r in results)  # a seated speaker facing the camera
     _offline_equals_live(path, models)
+
+
+@pytest.mark.realdata
+def test_live_frame_model_on_real_ravdess_and_rml_clips(models, frame_model, real_data):
+    clips = sorted((real_data / "ravdess-av" / "Actor_05").glob("01-01-*.mp4"))[:1] + \
+        sorted((real_data / "rml-sample").glob("*.avi"))[:1]
+    if len(clips) < 2:
+        pytest.skip("EMOBENCH_DATA lacks ravdess-av/Actor_05 or rml-sample clips")
+    for path in clips:
+        _offline_equals_live(path, (models[0], frame_model))
+        results = _results(LivePredictor(models[0], frame_model), file_events(path))
+        assert len(results) >= 6 and all(r.video is not None for r in results), path

@@ -26,3 +26,23 @@ def test_frame_buffer_windows_and_drops_old_or_repeated_frames():
     window = buf.between(2.0, 2.5)
     assert [int(f[0, 0, 0]) for f in window] == [20, 21, 22, 23, 24]
 
+
+
+def test_sliding_windows_sample_the_same_frames_where_they_overlap():
+    from emobench.live.frames import grid_indices
+
+    times = np.arange(300) / 30.0  # 10 s at 30 fps
+    stride, count = 2.5 / 8, 8
+
+    def sampled(start, end):
+        inside = np.flatnonzero((times >= start) & (times < end))
+        return times[inside][grid_indices(times[inside], start, end, 0.0, stride, count)]
+
+    a, b = sampled(3.0, 5.5), sampled(3.5, 6.0)
+    assert len(a) == len(b) == count and len(set(a)) == count
+    assert np.all(np.diff(a) > 0.25) and np.all(np.diff(a) < 0.375)  # ~ the stride apart
+    shared = set(a) & set(b)
+    assert len(shared) >= count - 2  # a hop of 0.5 s brings 1-2 new grid points
+    early = sampled(0.0, 0.5)  # the stream's first hop: 2 grid points, repeated to 8
+    assert len(early) == count and len(set(early)) == 2
+    assert set(early) <= set(sampled(0.0, 1.0))

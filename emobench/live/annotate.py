@@ -56,9 +56,11 @@ class AnnotatedWriter:
         return image
 
     def tap(self, events):
+        from emobench.live.frames import to_bgr
+
         for event in events:
             if event[0] == "video":
-                self.write(event[1])
+                self.write(to_bgr(event[1]))
             yield event
 
     def close(self) -> None:

@@ -9,9 +9,10 @@ import time
 import cv2
 import numpy as np
 
+from emobench.live.frames import grid_indices, to_rgb
 from emobench.preprocess import faces
 from emobench.preprocess.media import evenly_spaced
-from emobench.preprocess.tracking import track_face
+from emobench.preprocess.tracking import fill_gaps, follow_face, track_face
 
 #: Windows quieter than this RMS (-50 dBFS) are silence: the audio branch abstains.
 SILENCE_RMS = 10 ** (-50 / 20)
@@ -71,50 +72,99 @@ class AudioBranch:
 
 
 class VideoBranch:
-    """Face crops of the window's evenly sampled frames (tracked from the previous window's
-    face), then the video model."""
+    """Face crops of the window's sampled frames, then the video model: a clip model (features
+    ``faces``) takes them as one clip, a frame model (``face_images``, e.g. trained on FER2013)
+    scores each crop and the window is their mean, as ``emobench predict`` does for a video.
+
+    Sliding windows sample the stream's fixed time grid (:func:`grid_indices`), so a frame
+    shared by overlapping windows is converted and tracked once: its face box is kept, found
+    near the last face (a full-frame search only when the track is lost). A whole-stream
+    window (``whole``, the flush) is sampled and tracked afresh exactly as a clip offline."""
 
     def __init__(self, model, min_face_fraction: float = MIN_FACE_FRACTION) -> None:
         from emobench.zoo.predict import _detector
 
         info = _info(model)
-        if info.get("features") != "faces":
+        self.per_frame = info.get("features") == "face_images"
+        if info.get("features") not in ("faces", "face_images"):
             raise ValueError(f"{info.get('name')}: features {info.get('features')!r}; the live "
-                             f"video branch takes face-crop clip models (features 'faces')")
-        params = info.get("preprocess", {})
+                             f"video branch takes face-crop clip models (features 'faces') or "
+                             f"face-image frame models ('face_images')")
+        self.params = params = info.get("preprocess", {})
         self.notes: list[str] = []
         self.detector = _detector(params, self.notes)
         self.frames, self.size = int(params["frames"]), int(params["size"])
         self.margin = float(params.get("margin", faces.MARGIN))
         self.smooth = int(params.get("smooth", faces.SMOOTH))
         self.model, self.min_face_fraction = model, float(min_face_fraction)
-        self.last_box = None  # carried over between windows
-        self.box = None       # the face box of the window's last sampled frame (for drawing)
+        self.reset()
 
     def reset(self) -> None:
-        self.last_box = self.box = None
+        self.last_box = None  # the last face found, carried over between windows
+        self.box = None       # the face box of the window's last sampled frame (for drawing)
+        self._seen: dict[float, tuple] = {}  # frame time -> (rgb, box or None)
+        self._crops: dict[tuple, np.ndarray] = {}  # (frame time, crop box) -> crop
 
-    def predict(self, window: list[np.ndarray], timings: dict
-                ) -> tuple[np.ndarray | None, str | None]:
+    def predict(self, times: np.ndarray, window: list, timings: dict, *,
+                span: tuple[float, float] | None = None, origin: float = 0.0,
+                stride: float | None = None) -> tuple[np.ndarray | None, str | None]:
+        """Probabilities of the window's frames ``window`` shown at ``times`` (or None and
+        why). A sliding window gives its ``span`` (start, end) and the grid (``origin``,
+        ``stride``); without ``span`` the window is a whole clip, sampled as offline."""
         if not window:
             return None, "no video in the window"
         start = time.perf_counter()
-        rgb = [cv2.cvtColor(window[i], cv2.COLOR_BGR2RGB)
-               for i in evenly_spaced(len(window), self.frames)]
-        boxes, found = track_face(rgb, self.detector, last=self.last_box)
-        if found.any():
-            self.last_box = tuple(boxes[np.flatnonzero(found)[-1]])
-            self.box = tuple(int(v) for v in boxes[-1])
+        if span is None:
+            picked = evenly_spaced(len(window), self.frames)
+            rgb = [to_rgb(window[i]) for i in picked]
+            boxes, found = track_face(rgb, self.detector)
+            self._seen, self._crops, keys = {}, {}, [None] * len(picked)
+            if found.any():
+                self.last_box = tuple(int(v) for v in boxes[np.flatnonzero(found)[-1]])
         else:
-            self.last_box = self.box = None
+            picked = grid_indices(times, span[0], span[1], origin, stride, self.frames)
+            keys = [float(times[i]) for i in picked]
+            rgb, boxes, found = self._track(keys, [window[i] for i in picked], span[0])
+        self.box = tuple(int(v) for v in boxes[-1]) if found.any() else None
         if found.mean() < self.min_face_fraction:
             timings["face"] = _ms(start)
             return None, f"no face ({int(found.sum())} of {len(found)} sampled frames)"
         steady = faces.smooth_boxes(boxes, self.smooth)
-        crops = np.stack([faces.crop_face(f, b, self.size, self.margin)
-                          for f, b in zip(rgb, steady)])
+        crops = np.stack([self._crop(f, b, t) for f, b, t in zip(rgb, steady, keys)])
         timings["face"] = _ms(start)
         start = time.perf_counter()
-        probs = self.model.predict_proba(crops[None])[0]
+        if self.per_frame:
+            from emobench.harness.image_to_video import to_model_input
+
+            probs = self.model.predict_proba(to_model_input(crops, self.params)).mean(0)
+        else:
+            probs = self.model.predict_proba(crops[None])[0]
         timings["video_model"] = _ms(start)
         return probs, None
+
+    def _track(self, times: list[float], frames: list, oldest: float):
+        """RGB frames, filled boxes and found mask of the sampled frames, finding the face only
+        in frames not seen before (in time order, each from the last face found)."""
+        for t in [t for t in self._seen if t < oldest]:
+            del self._seen[t]
+        for key in [k for k in self._crops if k[0] < oldest]:
+            del self._crops[key]
+        for t, frame in sorted(dict(zip(times, frames)).items()):
+            if t not in self._seen:
+                rgb = to_rgb(frame)
+                box = follow_face(rgb, self.detector, self.last_box)
+                if box is not None:
+                    self.last_box = box
+                self._seen[t] = (rgb, box)
+        seen = [self._seen[t] for t in times]
+        found = np.array([box is not None for _, box in seen])
+        boxes = np.array([box or (0, 0, 0, 0) for _, box in seen], np.int64).reshape(-1, 4)
+        return [rgb for rgb, _ in seen], fill_gaps(boxes, found), found
+
+    def _crop(self, rgb: np.ndarray, box, t: float | None) -> np.ndarray:
+        if t is None:
+            return faces.crop_face(rgb, box, self.size, self.margin)
+        key = (t, *(int(v) for v in box))
+        if key not in self._crops:
+            self._crops[key] = faces.crop_face(rgb, box, self.size, self.margin)
+        return self._crops[key]

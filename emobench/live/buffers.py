@@ -33,6 +33,11 @@ class FrameBuffer:
         """The frames with ``a <= t < b``."""
         return [f for t, f in self._frames if a <= t < b]
 
+    def timed_between(self, a: float, b: float) -> tuple[np.ndarray, list]:
+        """The times and frames with ``a <= t < b``."""
+        pairs = [(t, f) for t, f in self._frames if a <= t < b]
+        return np.array([t for t, _ in pairs], np.float64), [f for _, f in pairs]
+
 
 class AudioBuffer:
     """Mono float32 samples at one rate; a chunk later than the end leaves a gap of zeros, one

@@ -17,6 +17,7 @@ import numpy as np
 
 from emobench.live.branches import MIN_FACE_FRACTION, SILENCE_RMS, AudioBranch, VideoBranch
 from emobench.live.buffers import AudioBuffer, FrameBuffer
+from emobench.live.frames import check_frame
 
 #: The zoo's default entries: the best audio model on real RAVDESS speech (held-out accuracy
 #: 0.476), and the zoo's only face-clip model small enough for a robot (no FER2013 entry yet).
@@ -105,14 +106,12 @@ class LivePredictor:
                    load_pretrained(video) if video else None, **options)
 
     # -- pushing -------------------------------------------------------------------------
-    def push_video(self, frame_bgr: np.ndarray, t: float) -> list[LiveResult]:
-        """One uint8 BGR frame ``(H, W, 3)`` shown at ``t`` seconds; the completed hops."""
-        frame_bgr = np.asarray(frame_bgr)
-        if frame_bgr.dtype != np.uint8 or frame_bgr.ndim != 3 or frame_bgr.shape[2] != 3:
-            raise ValueError(f"push_video: expected a uint8 BGR frame (H, W, 3), got "
-                             f"{frame_bgr.dtype} {frame_bgr.shape}")
+    def push_video(self, frame, t: float) -> list[LiveResult]:
+        """One frame shown at ``t`` seconds, a uint8 BGR array ``(H, W, 3)`` or a PyAV
+        ``VideoFrame`` (converted only if a window samples it); the completed hops."""
+        frame = check_frame(frame)
         self._start(t)
-        self.frames.push(frame_bgr, t)
+        self.frames.push(frame, t)
         return self._due()
 
     def push_audio(self, pcm: np.ndarray, sr: int, t: float) -> list[LiveResult]:
@@ -137,7 +136,7 @@ class LivePredictor:
         end = self._clock(max)
         if end is None:
             return None
-        return self._predict(end + 1e-6)
+        return self._predict(end + 1e-6, last=True)
 
     # -- hops ----------------------------------------------------------------------------
     def _start(self, t: float) -> None:
@@ -157,7 +156,7 @@ class LivePredictor:
             out.append(self._predict(self._next))
             self._next += self.hop
 
-    def _predict(self, end: float) -> LiveResult:
+    def _predict(self, end: float, last: bool = False) -> LiveResult:
         timings: dict[str, float] = {}
         notes: list[str] = []
         begin = time.perf_counter()
@@ -169,7 +168,12 @@ class LivePredictor:
             if why:
                 notes.append(f"audio abstains: {why}")
         if self.video:
-            video, why = self.video.predict(self.frames.between(v0, end), timings)
+            times, frames = self.frames.timed_between(v0, end)
+            # the last window over a whole stream is a clip: sampled as emobench predict does
+            whole = last and v0 <= self._origin
+            video, why = self.video.predict(
+                times, frames, timings, span=None if whole else (v0, end), origin=self._origin,
+                stride=self.video_window / self.video.frames)
             if why:
                 notes.append(f"video abstains: {why}")
         start = time.perf_counter()

@@ -15,10 +15,12 @@ AUDIO_RATE = 16000
 
 
 def file_events(path: str | Path, rate: int = AUDIO_RATE, realtime: bool = False,
-                audio: bool = True) -> Iterator[tuple]:
-    """The frames (BGR) and audio (mono float32 at ``rate``, resampled as
+                audio: bool = True, bgr: bool = False) -> Iterator[tuple]:
+    """The frames and audio (mono float32 at ``rate``, resampled as
     :func:`emobench.preprocess.media.load_audio` does) of one file, in stream order.
-    ``realtime`` paces them at the file's rate. Raises ``MediaError`` on a bad file."""
+    Frames are PyAV ``VideoFrame``s, left in the decoder's format until someone samples them
+    (``bgr``: uint8 BGR arrays, as a camera gives). ``realtime`` paces them at the file's
+    rate. Raises ``MediaError`` on a bad file."""
     import av
 
     from emobench.preprocess.media import MediaError, _open, _why
@@ -48,7 +50,7 @@ def file_events(path: str | Path, rate: int = AUDIO_RATE, realtime: bool = False
                     else:
                         t = float(frame.time or 0.0)
                         _pace(realtime, wall0, t)
-                        yield "video", frame.to_ndarray(format="bgr24"), t
+                        yield "video", frame.to_ndarray(format="bgr24") if bgr else frame, t
             if audio_t0 is not None:
                 for out in resampler.resample(None):
                     pcm = out.to_ndarray().reshape(-1)

@@ -167,13 +167,19 @@ def track_face(frames, detector: str | DetectorSettings = "haar", last=None
     found = np.zeros(len(frames), bool)
     last = tuple(int(v) for v in last) if last is not None else None
     for i, frame in enumerate(frames):
-        frame = _rgb(frame)
-        box = search_near(frame, last, settings) if last is not None else None
-        if box is None:
-            box = detect_face(frame, settings)
+        box = follow_face(frame, settings, last)
         if box is not None:
             boxes[i], found[i], last = box, True, box
     return fill_gaps(boxes, found), found
+
+
+def follow_face(frame: np.ndarray, settings: DetectorSettings,
+                last: tuple[int, int, int, int] | None) -> tuple[int, int, int, int] | None:
+    """One step of :func:`track_face`: the face near ``last`` (the previous face found), or in
+    the whole shrunk frame when there is none or it is not near ``last`` any more."""
+    frame = _rgb(frame)
+    box = search_near(frame, last, settings) if last is not None else None
+    return detect_face(frame, settings) if box is None else box
 
 
 def fill_gaps(boxes: np.ndarray, found: np.ndarray) -> np.ndarray:
