@@ -194,6 +194,23 @@ def preprocess_cmd(dataset: str, data_root: Path | None, stages: str, feature_se
 @click.option("--ray-address", default=None,
               help="Ray cluster to use with --executor ray (e.g. auto, or HOST:6379) "
                    "[default: a local Ray started for the run].")
+@click.option("--corruptions", default=None,
+              help="Robustness suite: comma-separated corruptions [default: all of each "
+                   "modality's].")
+@click.option("--severities", default="1,2,3,4,5", show_default=True,
+              help="Robustness suite: comma-separated severities among 1-5.")
+@click.option("--frame-model", "frame_models", multiple=True,
+              type=click.Path(exists=True, dir_okay=False),
+              help="Robustness suite: a saved face-image model (.keras, e.g. FER2013's "
+                   "face_cnn) also scored under the video corruptions on --images and the "
+                   "video sets (repeatable).")
+@click.option("--images", "images_root", type=click.Path(exists=True, file_okay=False),
+              help="Labelled face images for --frame-model (FER2013's validation/ = PublicTest).")
+@click.option("--image-limit", default=1000, show_default=True,
+              help="A seeded stratified subset of that many --images (0: all).")
+@click.option("--video-set", "video_sets", multiple=True,
+              help="NAME=DIR video clips for --frame-model (repeatable) [default: rml-sample "
+                   "and ravdess-av of $EMOBENCH_DATA].")
 @click.option("--no-progress", is_flag=True, help="No progress bars.")
 def run_cmd(suite: str, dataset: str, data_root: Path | None, epochs: int, folds: int | None,
             seed: int, protocol: str, models: str | None, feature_sets: str | None,
@@ -201,17 +218,35 @@ def run_cmd(suite: str, dataset: str, data_root: Path | None, epochs: int, folds
             learning_rate: float, patience: int, include_calm: bool, rml_root: Path | None,
             cross_root: Path | None, speaker_norm: str, pretrain_images: Path | None, pretrain_epochs: int, run_dir: Path,
             cache_dir: Path | None, jobs: int | None, train_jobs: int | None,
-            executor: str, ray_address: str | None, no_progress: bool) -> None:
+            executor: str, ray_address: str | None, corruptions: str | None,
+            severities: str, frame_models: tuple, images_root: str | None, image_limit: int,
+            video_sets: tuple, no_progress: bool) -> None:
     """Train and score every cell of a suite; results go to RUN_DIR/results.sqlite. Cells
     already there are reused, so an interrupted run resumes where it stopped."""
     from emobench.harness import run_suite
     from emobench.workers import default_jobs
 
+    extra: dict = {}
+    if suite == "robustness":
+        try:
+            extra = {"corruptions": _csv(corruptions) if corruptions else None,
+                     "severities": tuple(int(v) for v in _csv(severities)),
+                     "frame_models": frame_models, "images_root": images_root,
+                     "image_limit": image_limit or None,
+                     "video_sets": dict(v.split("=", 1) for v in video_sets) or None}
+        except ValueError:
+            raise EmobenchError(f"--severities must be integers 1-5 and --video-set NAME=DIR; "
+                                f"got {severities!r}, {list(video_sets)}") from None
+        if models is not None and models.strip().lower() == "none":
+            models = ""  # frame models only: no harness cells
+    elif corruptions or frame_models or images_root or video_sets:
+        raise EmobenchError("--corruptions, --frame-model, --images and --video-set belong to "
+                            "--suite robustness")
     try:
         summary = run_suite(
             suite, dataset=dataset, data_root=str(data_root) if data_root else None,
             epochs=epochs, folds=folds, seed=seed, protocol=protocol,
-            models=_csv(models) if models else None,
+            models=_csv(models) if models else (() if models == "" else None),
             feature_sets=_csv(feature_sets) if feature_sets else None, frames=frames,
             size=size, detector=detector, flow_method=flow_method, batch_size=batch_size,
             learning_rate=learning_rate, early_stopping=patience, include_calm=include_calm,
@@ -221,7 +256,7 @@ def run_cmd(suite: str, dataset: str, data_root: Path | None, epochs: int, folds
             pretrain_epochs=pretrain_epochs, run_dir=str(run_dir),
             cache_dir=str(cache_dir) if cache_dir else None, jobs=jobs or default_jobs(),
             train_jobs=train_jobs, executor=executor, ray_address=ray_address,
-            progress=not no_progress)
+            progress=not no_progress, **extra)
     except (ValueError, FileNotFoundError, KeyError) as err:
         raise EmobenchError(str(err).strip("'\"")) from None
     click.echo(f"run {summary.run_id}: {summary.planned} cells, {len(summary.trained)} trained, "

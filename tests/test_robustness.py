@@ -119,23 +119,38 @@ def test_corrupted_faces_run_before_detection_and_cache_by_severity(synth_scan, 
     assert corrupted_table(clips, "faces", "brightness", 5, **opts).computed == 0
 
 
+def _cross_corpus(synth_corpus, root):
+    """A label-folder audio corpus of 4 generated clips (happy, sad of actors 1 and 2)."""
+    for emotion, code in (("happy", "03"), ("sad", "04")):
+        (root / emotion).mkdir(parents=True)
+        for actor in ("01", "02"):
+            src = next((synth_corpus / f"Actor_{actor}").glob(f"03-01-{code}-*.wav"))
+            (root / emotion / f"{actor}-{src.name}").symlink_to(src)
+    return root
+
+
 def test_tiny_robustness_run_stores_reports_and_reruns_for_free(synth_corpus, tmp_path):
     from emobench.harness import ResultStore, run_suite
     from emobench.report import render_report
-    from emobench.robustness.suite import stored_rows
+    from emobench.robustness.suite import split_key, stored_rows
 
     common = dict(dataset="synth", data_root=str(synth_corpus), folds=2,
                   models=("audio_svm", "dummy_audio"), train_jobs=1, jobs=1,
                   corruptions=("white_noise", "clipping"), severities=(1, 5),
+                  cross_root=str(_cross_corpus(synth_corpus, tmp_path / "cross")),
                   run_dir=str(tmp_path / "run"), cache_dir=str(tmp_path / "cache"),
                   progress=False)
     first = run_suite("robustness", **common)
     assert not first.failed and not first.failed_evaluations
-    assert first.evaluated == 2 * 2 * 2 * 2  # 2 models x 2 folds x 2 corruptions x 2 severities
+    # 2 models x 2 folds x 2 corruptions x 2 severities, on the validation clips and on the
+    # cross corpus each cell was scored on clean
+    assert first.evaluated == 2 * 2 * 2 * 2 * 2
     with ResultStore(tmp_path / "run") as store:
         rows = stored_rows(store)
     assert len(rows) == first.evaluated and all(0 <= r["accuracy"] <= 1 for r in rows)
     assert all(r["computed"] == r["n"] for r in rows if r["key"] == rows[0]["key"])
+    cross = [r for r in rows if split_key(r["key"])[1] == "cross"]
+    assert len(cross) == first.evaluated // 2 and all(r["n"] == 4 for r in cross)
     files = sorted(p for p in (tmp_path / "cache").rglob("*") if p.is_file())
     second = run_suite("robustness", **common)
     assert second.trained == [] and second.evaluated == 0
@@ -144,4 +159,82 @@ def test_tiny_robustness_run_stores_reports_and_reruns_for_free(synth_corpus, tm
     report = render_report(tmp_path / "run")
     assert "## Robustness: audio" in report and "clipping s5" in report
     assert "mCE vs audio_svm" in report
+    assert "## Robustness: audio on the cross corpus (EmoDB)" in report
     assert "accuracy versus severity" in render_report(tmp_path / "run", "html")
+
+
+def test_restricted_predictions_and_fusion_inputs_mask_lost_clips():
+    from emobench.robustness.suite import predictions
+
+    proba = np.array([[0.5, 0.3, 0.2], [0.1, 0.2, 0.7]])
+    assert predictions(proba, None).tolist() == [0, 2]
+    assert predictions(proba, [1, 2]).tolist() == [1, 2]  # class 0 cannot occur: not picked
+
+
+def test_severities_and_corruptions_reach_the_suite_from_the_cli(monkeypatch):
+    from click.testing import CliRunner
+
+    import emobench.harness
+    from emobench.cli import main
+
+    seen = {}
+    monkeypatch.setattr(emobench.harness, "run_suite",
+                        lambda suite, **kw: seen.update(kw, suite=suite) or (_ for _ in ()).throw(
+                            ValueError("stop here")))
+    out = CliRunner().invoke(main, ["run", "--suite", "robustness", "--corruptions",
+                                    "white_noise,jpeg", "--severities", "1,3,5"])
+    assert list(seen["corruptions"]) == ["white_noise", "jpeg"] and seen["severities"] == (1, 3, 5)
+    assert "stop here" in out.output
+    out = CliRunner().invoke(main, ["run", "--suite", "audio", "--corruptions", "jpeg"])
+    assert out.exit_code != 0 and "belong to --suite robustness" in out.output
+
+
+@pytest.fixture(scope="module")
+def face_images(tmp_path_factory):
+    """Label folders of drawn 48 px faces: a bright disc (happy) or a dark one (sad)."""
+    root = tmp_path_factory.mktemp("faces")
+    rng = np.random.default_rng(3)
+    for emotion, level in (("happy", 200), ("sad", 60)):
+        (root / emotion).mkdir()
+        for i in range(6):
+            img = np.full((48, 48), 128, np.uint8)
+            cv2.circle(img, (24 + int(rng.integers(-3, 4)), 24), 14, level, -1)
+            cv2.imwrite(str(root / emotion / f"{i}.png"), img)
+    return root
+
+
+def test_frame_model_images_under_corruption_rerun_for_free(face_images, tmp_path):
+    import keras
+
+    from emobench.harness.store import ResultStore
+    from emobench.labels import EMOTIONS
+    from emobench.robustness.frame_models import (corrupt_images, frame_rows, image_subset,
+                                                  run_frame_models)
+
+    ids, x, y = image_subset(face_images, 8, seed=0)
+    assert len(ids) == 8 and sorted(np.bincount(y)[np.bincount(y) > 0]) == [4, 4]  # stratified
+    assert corrupt_images(ids, x, "contrast", 0, 0) is x
+    low = corrupt_images(ids, x, "contrast", 5, 0)
+    assert low.std(axis=(1, 2, 3)).mean() < 0.2 * x.std(axis=(1, 2, 3)).mean()
+    # a model that reads the disc's brightness: happy when bright, sad when dark
+    inp = keras.Input((48, 48, 1))
+    mean = keras.layers.GlobalAveragePooling2D()(keras.layers.Rescaling(1 / 255)(inp))
+    happy, sad = EMOTIONS.index("happy"), EMOTIONS.index("sad")
+    dense = keras.layers.Dense(len(EMOTIONS), activation="softmax")
+    net = keras.Model(inp, dense(mean))
+    w = np.zeros((1, len(EMOTIONS)), np.float32)
+    b = np.full(len(EMOTIONS), -50.0, np.float32)
+    w[0, happy], b[happy], w[0, sad], b[sad] = 40.0, -20.0, -40.0, 20.0
+    dense.set_weights([w, b])
+    path = tmp_path / "net.keras"
+    net.save(path)
+    with ResultStore(tmp_path / "run") as store:
+        first = run_frame_models(store, [str(path)], ["brightness"], (5,),
+                                 images_root=str(face_images), image_limit=None, video_sets={})
+        rows = {r["corruption"]: r for r in frame_rows(store)}
+        again = run_frame_models(store, [str(path)], ["brightness"], (5,),
+                                 images_root=str(face_images), image_limit=None, video_sets={})
+    assert first == (2, 0, {}) and again == (0, 2, {})
+    assert rows["clean"]["accuracy"] == 1.0 and rows["clean"]["n"] == 12
+    # at an eighth of the light every disc reads as dark: only the sad half stays right
+    assert rows["brightness"]["accuracy"] == 0.5

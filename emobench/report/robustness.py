@@ -42,42 +42,73 @@ def _f(v) -> str:
     return "-" if v is None else f"{v:.3f}"
 
 
+#: Table titles of the cross-dataset sets (a cell's stored set name, or a frame model's).
+SET_TITLES = {"rml": "on RML (cross-dataset)", "cross": "on the cross corpus (EmoDB)",
+              "ravdess_av": "on RAVDESS AV (cross-dataset)",
+              "images": "images: FER2013 PublicTest"}
+
+
 def robustness_tables(store: ResultStore, cells: list[dict]) -> list[RobustnessTable]:
-    """The tables of ``cells`` (a run's), empty when none has a robustness row."""
-    from emobench.robustness.suite import stored_rows
+    """The tables of ``cells`` (a run's), and of the frame models in the same database (under
+    the video corruptions: face images, and video sets beside the video cells scored there);
+    empty when there is no robustness row."""
+    from emobench.robustness.frame_models import frame_rows
+    from emobench.robustness.suite import split_key, stored_rows
 
     by_key = {c["key"]: c for c in cells}
-    rows = stored_rows(store, list(by_key))
-    if not rows:
+    rows = [r for r in stored_rows(store) if split_key(r["key"])[0] in by_key]
+    frames = frame_rows(store)
+    if not rows and not frames:
         return []
-    # (modality, label) -> corruption -> severity -> [accuracy per fold]
+    # (table, label, model) -> corruption -> severity -> {fold key: accuracy}
     acc: dict = {}
     clean: dict = {}
     lost: dict = {}
     for r in rows:
-        c = by_key[r["key"]]
+        cell_key, which = split_key(r["key"])
+        c = by_key[cell_key]
+        modality = _modality(c["model"])
+        name = modality if which == "val" else f"{modality} {SET_TITLES.get(which, which)}"
         label = f"{c['model']} ({c['features']}, {c['protocol']})"
-        key = (_modality(c["model"]), label, c["model"])
+        key = (name, label, c["model"])
         acc.setdefault(key, {}).setdefault(r["corruption"], {}).setdefault(
-            r["severity"], {})[r["key"]] = r["accuracy"]
-        lost.setdefault(key, 0)
-        lost[key] += r["lost"]
-        clean.setdefault(key, {})[r["key"]] = c["metrics"].get("val_accuracy")
+            r["severity"], {})[cell_key] = r["accuracy"]
+        lost[key] = lost.get(key, 0) + r["lost"]
+        clean.setdefault(key, {})[cell_key] = c["metrics"].get(
+            "val_accuracy" if which == "val" else f"{which}_accuracy")
+    for r in frames:
+        title = SET_TITLES.get(r["eval_set"], r["eval_set"])
+        name = title if r["eval_set"] == "images" else f"video {title}"
+        key = (name, f"{r['model']} (frame model, {r['note']})", "frame model")
+        if r["corruption"] == "clean":
+            clean.setdefault(key, {})[r["model"]] = r["accuracy"]
+            continue
+        acc.setdefault(key, {}).setdefault(r["corruption"], {}).setdefault(
+            r["severity"], {})[r["model"]] = r["accuracy"]
+        lost[key] = lost.get(key, 0) + r["lost"]
     tables = []
-    for modality in ("video", "audio", "fusion"):
-        keys = sorted(k for k in acc if k[0] == modality)
-        if keys:
-            tables.append(_table(modality, keys, acc, clean, lost))
+    names = list(dict.fromkeys(k[0] for k in sorted(acc, key=_order)))
+    for name in names:
+        keys = sorted((k for k in acc if k[0] == name), key=lambda k: k[1])
+        tables.append(_table(name, keys, acc, {k: clean.get(k, {}) for k in keys}, lost))
     return tables
 
 
+def _order(key) -> tuple:
+    base = key[0].split(" ")[0]
+    rank = {"video": 0, "audio": 1, "fusion": 2, "images:": 3}.get(base, 4)
+    return rank, key[0] != base, key[0]
+
+
 def _table(modality, keys, acc, clean, lost) -> RobustnessTable:
+    """One table; ``modality`` its title, whose first word picks the reference model."""
     corruptions = list(dict.fromkeys(c for k in keys for c in acc[k]))
     severities = sorted({s for k in keys for c in acc[k] for s in acc[k][c]})
     mean_acc = {k: {c: {s: _mean(acc[k][c].get(s, {}).values()) for s in severities}
                     for c in corruptions} for k in keys}
     clean_acc = {k: _mean(clean[k].values()) for k in keys}
-    ref_model = REFERENCE.get(modality)
+    base = modality.split(" ")[0]
+    ref_model = REFERENCE.get(base)
     ref = next((k for k in keys if k[2] == ref_model), None)
 
     def ce(k, c, relative=False):
@@ -96,14 +127,14 @@ def _table(modality, keys, acc, clean, lost) -> RobustnessTable:
     headers = ["model", "clean"] + [f"{c} s{s}" if many else c for c in corruptions
                                     for s in severities]
     headers += ["mCA", "faces/clips lost"]
-    if ref is not None and modality != "fusion":
+    if ref is not None and base != "fusion":
         headers += [f"mCE vs {ref_model}", f"rel. mCE vs {ref_model}"]
     out_rows, curves = [], {}
     for k in keys:
         values = [mean_acc[k][c][s] for c in corruptions for s in severities]
         row = [k[1], _f(clean_acc[k])] + [_f(v) for v in values]
         row += [_f(_mean(values)), str(lost[k])]
-        if ref is not None and modality != "fusion":
+        if ref is not None and base != "fusion":
             ces = [ce(k, c) for c in corruptions]
             rces = [ce(k, c, True) for c in corruptions]
             row += [_f(_mean(ces)), _f(_mean(rces))]
@@ -113,7 +144,11 @@ def _table(modality, keys, acc, clean, lost) -> RobustnessTable:
     note = (f"Accuracy on each cell's own validation clips (mean over folds) under each "
             f"corruption at severity s (1 mild ... 5 severe); a clip whose face or audio is lost "
             f"counts as wrong. mCA: mean over corruptions and severities. ")
-    if modality == "fusion":
+    if modality != base:
+        note = note.replace("each cell's own validation clips (mean over folds)",
+                            f"the set named in the title (cells: mean over folds; never trained"
+                            f" on); clean: the same set uncorrupted")
+    if base == "fusion":
         note += "Fusion with one modality missing falls back to the other branch."
     elif ref is not None:
         note += (f"mCE: ImageNet-C's corruption error, summed over severities and divided by "

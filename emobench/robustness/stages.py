@@ -37,13 +37,35 @@ def babble_sources(clips: Sequence[Clip], clip: Clip, k: int = BABBLE_TALKERS) -
     return tuple(str(pool[(start + i) % len(pool)].path) for i in range(min(k, len(pool))))
 
 
+@functools.lru_cache(maxsize=2048)
+def _decoded_audio(path: str, rate: int) -> np.ndarray:
+    """A clip's decoded signal, kept: the suite visits each clip once per corruption and
+    severity, and decoding (0.13 s for a RAVDESS clip) costs more than emobase itself."""
+    from emobench.preprocess.media import load_audio
+
+    x = load_audio(path, rate)
+    x.flags.writeable = False
+    return x
+
+
+@functools.lru_cache(maxsize=24)
+def _sampled_frames(path: str, frames: int) -> np.ndarray:
+    """The frames the face stage samples from a clip, decoded once per process (a 720p clip's
+    8 frames are 22 MB: only the last few clips are kept)."""
+    from emobench.preprocess.media import sample_frames
+
+    video = sample_frames(path, frames)
+    video.flags.writeable = False
+    return video
+
+
 def _corrupted_audio(clip: Clip, *, feature_set: str, corruption: str, severity: int, seed: int,
                      babble: dict) -> dict[str, np.ndarray]:
-    from emobench.preprocess.media import MediaError, load_audio
+    from emobench.preprocess.media import MediaError
     from emobench.preprocess.opensmile_sets import SAMPLE_RATE, extract
 
-    x = load_audio(clip.path, SAMPLE_RATE)
-    others = [load_audio(p, SAMPLE_RATE) for p in babble.get(clip.clip_id, ())] \
+    x = _decoded_audio(str(clip.path), SAMPLE_RATE)
+    others = [_decoded_audio(str(p), SAMPLE_RATE) for p in babble.get(clip.clip_id, ())] \
         if corruption == "babble" else ()
     x = corrupt_audio(x, corruption, severity, rng_for(seed, clip.clip_id, corruption, severity),
                       SAMPLE_RATE, others)
@@ -56,13 +78,13 @@ def _corrupted_audio(clip: Clip, *, feature_set: str, corruption: str, severity:
 def _corrupted_faces(clip: Clip, *, corruption: str, severity: int, seed: int, frames: int,
                      size: int, detector) -> dict[str, np.ndarray]:
     from emobench.preprocess.faces import crop_face, smooth_boxes
-    from emobench.preprocess.media import sample_frames
     from emobench.preprocess.tracking import detect_face, track_face
 
-    video = sample_frames(clip.path, frames)
+    video = _sampled_frames(str(clip.path), frames)  # only these frames are corrupted
     face = detect_face(video[len(video) // 2], detector) if corruption == "occlusion" else None
-    video = corrupt_video(video, corruption, severity,
-                          rng_for(seed, clip.clip_id, corruption, severity), face)
+    if severity:  # severity 0 is the clean stage (any name: "clean" for the clean score)
+        video = corrupt_video(video, corruption, severity,
+                              rng_for(seed, clip.clip_id, corruption, severity), face)
     boxes, found = track_face(video, detector)
     if not found.any():
         raise ValueError(f"no face found in any of the {frames} sampled frames under "
