@@ -44,6 +44,9 @@ def input_summary(entry: Entry) -> str:
     if entry.features == "faces":
         return (f"{p.get('frames')} face crops of {p.get('size')}x{p.get('size')} px "
                 f"({_detector(p)} detector), evenly spaced over the video")
+    if entry.features == "face_images":
+        from emobench.zoo.image_docs import input_summary as image_input
+        return image_input(entry)
     if entry.features == "flow":
         return (f"optical flow ({p.get('method')}) between {p.get('frames')} face crops of "
                 f"{p.get('size')} px")
@@ -61,16 +64,23 @@ def render_table(manifest: Manifest) -> str:
             "CV acc, mean ± std | chance | params | file | where |")
     rows = [head, "|" + "---|" * 10]
     for e in manifest:
-        h = e.held_out
         rows.append(
             f"| [{e.name}](cards/{e.name}.md) ([recipe](recipes/{e.name}.sh)) | `{e.model}` | "
             f"{input_summary(e)} | {e.dataset.get('description', e.dataset.get('name'))} | "
-            f"{_f(h.get('accuracy'))} / {_f(h.get('uar'))} on {h.get('clips')} clips of "
-            f"speakers {', '.join(h.get('speakers', []))} | "
+            f"{_held_out(e)} | "
             f"{_mean_std(e.cv.get('accuracy'))} ({e.cv.get('scored')} folds) | "
             f"{_f(e.metrics.get('chance'))} | {e.params:,} | {_mb(e.size)} | "
             f"{'package' if e.source == 'package' else 'url'} |")
     return "\n".join(rows) + "\n"
+
+
+def _held_out(e: Entry) -> str:
+    if e.features == "face_images":
+        from emobench.zoo.image_docs import held_out_summary
+        return held_out_summary(e)
+    h = e.held_out
+    return (f"{_f(h.get('accuracy'))} / {_f(h.get('uar'))} on {h.get('clips')} clips of "
+            f"speakers {', '.join(h.get('speakers', []))}")
 
 
 def render_readme(manifest: Manifest) -> str:
@@ -99,6 +109,9 @@ def render_readme(manifest: Manifest) -> str:
 
 def render_card(entry: Entry, note: str = GENERATED) -> str:
     """The model card of one entry: what it is, its data and protocol, scores, provenance."""
+    if entry.features == "face_images":
+        from emobench.zoo.image_docs import render_image_card
+        return render_image_card(entry, note)
     e, h, cv, p = entry, entry.held_out, entry.cv, entry.provenance
     tr, pr = e.metrics.get("train", {}), e.protocol
     lines = [
@@ -178,6 +191,9 @@ def synth_command(params: dict, out: str) -> str:
 def render_recipe(entry: Entry) -> str:
     """A shell script: the commands that made the entry's weight file, run from the root of a
     checkout. A rerun trains the same cell (same key) but not bit-identical weights."""
+    if entry.features == "face_images":
+        from emobench.zoo.image_docs import render_image_recipe
+        return render_image_recipe(entry, GENERATED)
     p, d = entry.provenance, entry.dataset
     lines = ["#!/bin/sh", f"# Recipe of zoo entry {entry.name}", f"# {GENERATED}",
              f"# It made {entry.file} (sha256 {entry.sha256}) in run {p.get('run_id')}, "
