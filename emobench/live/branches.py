@@ -4,8 +4,6 @@ its model was trained on, with the functions offline prediction uses
 no usable signal."""
 from __future__ import annotations
 
-import time
-
 import cv2
 import numpy as np
 
@@ -28,10 +26,6 @@ def _info(model) -> dict:
     return info
 
 
-def _ms(start: float) -> float:
-    return (time.perf_counter() - start) * 1000.0
-
-
 class AudioBranch:
     """openSMILE functionals of the window's samples, then the audio model."""
 
@@ -52,22 +46,22 @@ class AudioBranch:
         self.min_samples = int(MIN_SECONDS * self.rate)
         self.silence_rms = float(silence_rms)
 
-    def predict(self, signal: np.ndarray, timings: dict) -> tuple[np.ndarray | None, str | None]:
+    def predict(self, signal: np.ndarray, clock) -> tuple[np.ndarray | None, str | None]:
         from emobench.preprocess.opensmile_sets import extract
 
         if len(signal) < self.min_samples:
             return None, "no audio in the window"
         if float(np.sqrt(np.mean(np.square(signal, dtype=np.float64)))) < self.silence_rms:
             return None, "silence"
-        start = time.perf_counter()
+        start = clock.start()
         try:
             x = extract(signal, self.feature_set, self.rate)[None]
         except ValueError as err:
             return None, f"no audio features: {err}"
-        timings["audio_features"] = _ms(start)
-        start = time.perf_counter()
+        clock.stop("audio_features", start)
+        start = clock.start()
         probs = self.model.predict_proba(x)[0]
-        timings["audio_model"] = _ms(start)
+        clock.stop("audio_model", start)
         return probs, None
 
 
@@ -105,7 +99,7 @@ class VideoBranch:
         self._seen: dict[float, tuple] = {}  # frame time -> (rgb, box or None)
         self._crops: dict[tuple, np.ndarray] = {}  # (frame time, crop box) -> crop
 
-    def predict(self, times: np.ndarray, window: list, timings: dict, *,
+    def predict(self, times: np.ndarray, window: list, clock, *,
                 span: tuple[float, float] | None = None, origin: float = 0.0,
                 stride: float | None = None) -> tuple[np.ndarray | None, str | None]:
         """Probabilities of the window's frames ``window`` shown at ``times`` (or None and
@@ -113,7 +107,7 @@ class VideoBranch:
         ``stride``); without ``span`` the window is a whole clip, sampled as offline."""
         if not window:
             return None, "no video in the window"
-        start = time.perf_counter()
+        start = clock.start()
         if span is None:
             picked = evenly_spaced(len(window), self.frames)
             rgb = [to_rgb(window[i]) for i in picked]
@@ -127,19 +121,19 @@ class VideoBranch:
             rgb, boxes, found = self._track(keys, [window[i] for i in picked], span[0])
         self.box = tuple(int(v) for v in boxes[-1]) if found.any() else None
         if found.mean() < self.min_face_fraction:
-            timings["face"] = _ms(start)
+            clock.stop("face", start)
             return None, f"no face ({int(found.sum())} of {len(found)} sampled frames)"
         steady = faces.smooth_boxes(boxes, self.smooth)
         crops = np.stack([self._crop(f, b, t) for f, b, t in zip(rgb, steady, keys)])
-        timings["face"] = _ms(start)
-        start = time.perf_counter()
+        clock.stop("face", start)
+        start = clock.start()
         if self.per_frame:
             from emobench.harness.image_to_video import to_model_input
 
             probs = self.model.predict_proba(to_model_input(crops, self.params)).mean(0)
         else:
             probs = self.model.predict_proba(crops[None])[0]
-        timings["video_model"] = _ms(start)
+        clock.stop("video_model", start)
         return probs, None
 
     def _track(self, times: list[float], frames: list, oldest: float):

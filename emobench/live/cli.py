@@ -38,12 +38,10 @@ def live_main(file: Path | None, *, camera: int | None = None, mic: bool = False
         writer = AnnotatedWriter(out)
         events = writer.tap(events)
     try:
-        for result, decode_ms in run(predictor, events):
+        for result, _ in run(predictor, events):
             if writer is not None:
                 writer.update(result)
-            line = result.to_dict()
-            line["latency_ms"]["decode"] = round(decode_ms, 2)
-            echo(json.dumps(line))
+            echo(json.dumps(result.to_dict()))
     finally:
         if writer is not None:
             writer.close()

@@ -111,21 +111,28 @@ def camera_events(index: int, mic: bool = False, rate: int = AUDIO_RATE) -> Iter
 
 def run(predictor, events) -> Iterator:
     """Push every event into ``predictor``; yields ``(result, decode_ms)`` for each completed
-    hop (``decode_ms``: time spent getting the events since the last result), then the flush."""
-    decode = 0.0
+    hop (``decode_ms``: time spent getting the events since the last result, also in the
+    result's ``latency_ms["decode"]``, its CPU time in ``cpu_ms["decode"]``), then the flush."""
+    wall = cpu = 0.0
     it = iter(events)
+
+    def done(result):
+        result.latency_ms["decode"], result.cpu_ms["decode"] = wall, cpu
+        return result, wall
+
     while True:
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         try:
             event = next(it)
         except StopIteration:
             break
-        decode += (time.perf_counter() - start) * 1000.0
+        wall += (time.perf_counter() - start) * 1000.0
+        cpu += (time.process_time() - start_cpu) * 1000.0
         results = (predictor.push_video(event[1], event[2]) if event[0] == "video"
                    else predictor.push_audio(event[1], event[2], event[3]))
         for result in results:
-            yield result, decode
-            decode = 0.0
+            yield done(result)
+            wall = cpu = 0.0
     last = predictor.flush()
     if last is not None:
-        yield last, decode
+        yield done(last)
