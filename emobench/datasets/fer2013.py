@@ -144,7 +144,7 @@ def load_images(clips: list[Clip], size: int = SIDE, *, progress: bool = False,
     A file that does not decode is skipped and recorded in ``rejected`` (with its path and
     reason) when given, else it raises.
     """
-    from tqdm import tqdm
+    from emobench.progress import tqdm
 
     xs, ys = [], []
     for clip in tqdm(clips, desc="FER2013 images", disable=not progress, unit="img"):

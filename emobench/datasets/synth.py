@@ -258,7 +258,7 @@ def generate_corpus(out_dir: str | os.PathLike, *, actors: int | Iterable[int] =
     cheap when the corpus is complete); ``out_dir`` must not hold a corpus made with other
     parameters. ``jobs`` > 1 renders clips in that many processes.
     """
-    from tqdm.auto import tqdm
+    from emobench.progress import tqdm
 
     actor_ids = list(range(1, actors + 1)) if isinstance(actors, (int, np.integer)) else actors
     actor_ids = _codes(actor_ids, range(1, 25), "actors")

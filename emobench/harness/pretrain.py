@@ -43,7 +43,7 @@ def load_images(scan: DatasetScan, size: int, progress: bool = True):
     """Every image of ``scan`` as (n, size, size, 3) uint8 RGB (grayscale repeated), its class
     indices, speakers, and the images that could not be read (path: reason)."""
     import cv2
-    from tqdm.auto import tqdm
+    from emobench.progress import tqdm
 
     from emobench.labels import label_index
 

@@ -215,7 +215,7 @@ def plan_cells(config: RunConfig, ds_id: str, n_folds: int,
 def run_suite(suite: str = "all", **options: Any) -> RunSummary:
     """Run ``suite`` (audio, video, flow, fusion or all) with :class:`RunConfig` ``options``;
     results go to ``<run_dir>/results.sqlite``. Returns what was trained, reused and failed."""
-    from tqdm.auto import tqdm
+    from emobench.progress import tqdm
 
     from emobench.datasets import load_dataset, scan_rml
 

@@ -60,7 +60,7 @@ def bench_scale(suite: str = "video", *, clips: int = RAVDESS_CLIPS, frames: int
                 seed: int = 0, progress: bool = True) -> list[ScaleResult]:
     """Train each model of ``suite`` on ``clips`` synthetic samples (a ``val_fraction`` held
     out) for ``epochs`` epochs with the harness's training, and time it."""
-    from tqdm.auto import tqdm
+    from emobench.progress import tqdm
 
     from emobench.registry import create_model
 

@@ -212,7 +212,7 @@ def run_stage(clips: list[Clip], fn: Callable[[Clip], Any], cache: StageCache, *
     stopped. A clip that fails is skipped with a one-line reason, appended to the skip manifest;
     input errors (``ValueError``, incl. ``MediaError``) are also remembered so a rerun does no work.
     """
-    from tqdm.auto import tqdm
+    from emobench.progress import tqdm
 
     clips = list(clips)
     reasons: dict[int, str] = {}

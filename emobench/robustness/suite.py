@@ -106,7 +106,7 @@ def run_robustness(models: Sequence[str] | None = None,
     stratified subset of ``image_limit``) and on the video sets ``video_sets`` (name -> folder,
     default RML and RAVDESS AV of ``$EMOBENCH_DATA`` when present); see
     :mod:`emobench.robustness.frame_models`. ``models=()``: no harness cells, frame models only."""
-    from tqdm.auto import tqdm
+    from emobench.progress import tqdm
 
     _check(corruptions, severities)
     options["feature_sets"] = options.get("feature_sets") or (FUSION_AUDIO_FEATURES,)
