@@ -161,6 +161,9 @@ def preprocess_cmd(dataset: str, data_root: Path | None, stages: str, feature_se
 @click.option("--learning-rate", default=1e-3, show_default=True, help="RMSprop learning rate.")
 @click.option("--patience", default=5, show_default=True,
               help="EarlyStopping patience in epochs (0: off).")
+@click.option("--early-stop-speakers", default=2, show_default=True,
+              help="Audio Keras cells early-stop on this many training speakers held out of "
+                   "the fit, never on the scored fold (0: on the scored fold, as the thesis).")
 @click.option("--include-calm", is_flag=True, help="Keep RAVDESS's calm as an 8th class.")
 @click.option("--rml-root", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="RML clips for the cross-dataset column [default: $EMOBENCH_DATA/rml-sample].")
@@ -215,7 +218,7 @@ def preprocess_cmd(dataset: str, data_root: Path | None, stages: str, feature_se
 def run_cmd(suite: str, dataset: str, data_root: Path | None, epochs: int, folds: int | None,
             seed: int, protocol: str, models: str | None, feature_sets: str | None,
             frames: int, size: int, detector: str, flow_method: str, batch_size: int,
-            learning_rate: float, patience: int, include_calm: bool, rml_root: Path | None,
+            learning_rate: float, patience: int, early_stop_speakers: int, include_calm: bool, rml_root: Path | None,
             cross_root: Path | None, speaker_norm: str, pretrain_images: Path | None, pretrain_epochs: int, run_dir: Path,
             cache_dir: Path | None, jobs: int | None, train_jobs: int | None,
             executor: str, ray_address: str | None, corruptions: str | None,
@@ -249,7 +252,8 @@ def run_cmd(suite: str, dataset: str, data_root: Path | None, epochs: int, folds
             models=_csv(models) if models else (() if models == "" else None),
             feature_sets=_csv(feature_sets) if feature_sets else None, frames=frames,
             size=size, detector=detector, flow_method=flow_method, batch_size=batch_size,
-            learning_rate=learning_rate, early_stopping=patience, include_calm=include_calm,
+            learning_rate=learning_rate, early_stopping=patience,
+            early_stop_speakers=early_stop_speakers, include_calm=include_calm,
             rml_root=str(rml_root) if rml_root else None,
             cross_root=str(cross_root) if cross_root else None, speaker_norm=speaker_norm,
             pretrain_images=str(pretrain_images) if pretrain_images else None,

@@ -145,6 +145,7 @@ def train_cell(ctx: RunContext, cell: Cell, store: ResultStore):
     options = dict(cell.options)
     for k in ("audio", "video", "audio_features", "speaker_norm"):  # not factory options
         options.pop(k, None)
+    stop_speakers = int(options.pop("early_stop_speakers", 0) or 0)
     if options.pop("pretrain", None):
         options["cnn_weights"] = ctx.pretrained_cnn()
     patience = options.pop("early_stopping", None)
@@ -155,16 +156,21 @@ def train_cell(ctx: RunContext, cell: Cell, store: ResultStore):
                          input_shape=train.x.shape[1:], **options)
     train_config = TrainConfig(epochs=max(1, cell.epochs), seed=seed,
                                batch_size=options.get("batch_size", 8),
-                               early_stopping=patience if patience is not None else 5)
+                               early_stopping=patience if patience is not None else 5,
+                               stop_speakers=stop_speakers)
+    speaker = {c.clip_id: c.speaker for c in ctx.clips}
     result = train_and_score(model, train, val, config=train_config,
                              cell_dir=ctx.run_dir / "cells" / cell.key, rml=rml,
                              rml_classes=ctx.rml_classes, cross=cross,
-                             cross_classes=ctx.cross_classes)
+                             cross_classes=ctx.cross_classes,
+                             train_speakers=[speaker.get(i, "") for i in train.ids])
     split = {"protocol": fold.protocol, "fold": fold.index, "folds": cell.folds,
              "seed": fold.seed, "train_speakers": list(fold.train_speakers),
              "val_speakers": list(fold.val_speakers), "n_train": len(train), "n_val": len(val),
              "n_rml": len(rml) if rml is not None else 0,
              "n_cross": len(cross) if cross is not None else 0}
+    if result.early_stop is not None:  # the carve: which training speakers chose the epoch
+        split["early_stop"] = result.early_stop
     return result, split, prov
 
 

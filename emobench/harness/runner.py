@@ -58,6 +58,10 @@ class RunConfig:
     batch_size: int = 8
     learning_rate: float = 1e-3
     early_stopping: int = 5
+    #: audio Keras cells early-stop on this many of their TRAINING speakers, carved out of the
+    #: fit (emobench.harness.early_stop), never on the scored fold; 0: the thesis's way (the
+    #: scored fold's val_loss chooses the epoch)
+    early_stop_speakers: int = 2
     include_calm: bool = False
     rml_root: str | None = None
     pretrain_images: str | None = None
@@ -171,6 +175,8 @@ def plan_cells(config: RunConfig, ds_id: str, n_folds: int,
         if keras_model:
             options.update(batch_size=config.batch_size, learning_rate=config.learning_rate,
                            early_stopping=config.early_stopping)
+            if info.modality == "audio" and config.early_stopping and config.early_stop_speakers:
+                options["early_stop_speakers"] = config.early_stop_speakers
         parts = features.split("+")
         return Cell(config.dataset, ds_id, features, model, protocol, n_folds, fold,
                     config.seed, config.epochs if keras_model else 0,

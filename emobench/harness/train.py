@@ -35,6 +35,11 @@ class TrainConfig:
     which is also the split that is scored, so the number of epochs is chosen on it; the
     weights scored are the last epoch's (Keras's default), not the best checkpoint's, so that
     the validation score does not also pick the weights. The best checkpoint stays on disk.
+
+    ``stop_speakers`` n > 0 (with ``early_stopping`` on and the training rows' speakers given
+    to :func:`train_and_score`): n training speakers are carved out of the fit and watched
+    instead (:mod:`emobench.harness.early_stop`), the best epoch's weights restored; the scored
+    split is then never shown to ``fit``.
     """
 
     epochs: int = 10
@@ -44,6 +49,7 @@ class TrainConfig:
     checkpoint: bool = True
     tensorboard: bool = True
     seed: int = 0
+    stop_speakers: int = 0
 
 
 @dataclass
@@ -52,6 +58,7 @@ class CellResult:
     history: dict[str, list[float]]
     arrays: dict[str, Any] = field(default_factory=dict)
     model: Any = None
+    early_stop: dict | None = None  # what early stopping watched (a carve's speakers)
 
 
 def _epoch_timer():
@@ -73,15 +80,19 @@ def _epoch_timer():
     return EpochTimer()
 
 
-def keras_callbacks(config: TrainConfig, cell_dir: Path | None, has_val: bool) -> list:
+def keras_callbacks(config: TrainConfig, cell_dir: Path | None, has_val: bool,
+                    restore_best: bool = False) -> list:
     """The thesis's callbacks: EarlyStopping, ModelCheckpoint and TensorBoard (CSVLogger when
-    TensorBoard cannot run, i.e. without TensorFlow), for a cell writing under ``cell_dir``."""
+    TensorBoard cannot run, i.e. without TensorFlow), for a cell writing under ``cell_dir``.
+    ``restore_best``: EarlyStopping restores the best epoch's weights (only when what it
+    watches is not the scored split)."""
     import keras
 
     out = []
     monitor = config.monitor if has_val else config.monitor.removeprefix("val_")
     if config.early_stopping:
-        out.append(keras.callbacks.EarlyStopping(monitor=monitor, patience=config.early_stopping))
+        out.append(keras.callbacks.EarlyStopping(monitor=monitor, patience=config.early_stopping,
+                                                 restore_best_weights=restore_best))
     if cell_dir is None:
         return out
     cell_dir.mkdir(parents=True, exist_ok=True)
@@ -121,20 +132,37 @@ def _is_keras(model) -> bool:
 def train_and_score(model, train: Split, val: Split, *, config: TrainConfig,
                     cell_dir: Path | None = None, rml: Split | None = None,
                     rml_classes: Sequence[int] | None = None, cross: Split | None = None,
-                    cross_classes: Sequence[int] | None = None) -> CellResult:
+                    cross_classes: Sequence[int] | None = None,
+                    train_speakers: Sequence[str] | None = None) -> CellResult:
     """Fit ``model`` (an :class:`emobench.models.EmotionModel`) on ``train``, then score it on
-    ``train``, ``val`` and, when given, the cross-dataset clips ``rml`` over ``rml_classes``."""
-    callbacks, timer = [], None
+    ``train``, ``val`` and, when given, the cross-dataset clips ``rml`` over ``rml_classes``.
+    ``train_speakers`` (one per training row) lets ``config.stop_speakers`` carve the early
+    stopping speakers out of the training ones."""
+    callbacks, timer, carve = [], None, None
+    fit_x, fit_y = train.x, train.y
+    validation = (val.x, val.y) if len(val) else None
     if _is_keras(model):
         import keras
 
         keras.utils.set_random_seed(config.seed)
         deterministic_ops()
         timer = _epoch_timer()
-        callbacks = [*keras_callbacks(config, cell_dir, len(val) > 0), timer]
-    validation = (val.x, val.y) if len(val) else None
+        watch_val = validation is not None
+        if config.stop_speakers and config.early_stopping and train_speakers is not None:
+            from emobench.harness.early_stop import carve_speakers
+
+            carve = carve_speakers(train_speakers, config.stop_speakers, config.seed)
+            model._fit_statistics(train.x)  # input scaling over every training speaker
+            stop = carve.stop_rows
+            if len(stop):
+                fit_x, fit_y = train.x[carve.fit_rows], train.y[carve.fit_rows]
+                validation = (train.x[stop], train.y[stop])
+            # else too few speakers: the scored split stays a curve only; callbacks watch loss
+            watch_val = bool(len(stop))
+        callbacks = [*keras_callbacks(config, cell_dir, watch_val,
+                                      restore_best=carve is not None), timer]
     start = time.perf_counter()
-    model.fit(train.x, train.y, validation_data=validation, epochs=config.epochs,
+    model.fit(fit_x, fit_y, validation_data=validation, epochs=config.epochs,
               batch_size=config.batch_size, callbacks=callbacks)
     train_time = time.perf_counter() - start
 
@@ -161,6 +189,15 @@ def train_and_score(model, train: Split, val: Split, *, config: TrainConfig,
         arrays[f"{name}_ids"], arrays[f"{name}_proba"] = held.ids, p_held.round(5)
         metrics.update(s, **{f"n_{name}": len(held)})
     history = {k: [float(v) for v in vs] for k, vs in getattr(model, "history_", {}).items()}
+    early_stop = None
+    if carve is not None:
+        from emobench.harness.early_stop import best_epoch, stop_history
+
+        history = stop_history(history) if carve.stop_speakers else history
+        early_stop = carve.describe(config.early_stopping)
+        metrics["n_stop"] = len(carve.stop_rows)
+        if (epoch := best_epoch(callbacks)) is not None and carve.stop_speakers:
+            metrics["best_epoch"] = epoch
     if timer is not None and timer.seconds:
         history["epoch_time"] = timer.seconds
         metrics["epoch_time_first"] = timer.seconds[0]
@@ -168,4 +205,4 @@ def train_and_score(model, train: Split, val: Split, *, config: TrainConfig,
         metrics["epoch_time_median"] = float(np.median(rest)) if rest else timer.seconds[0]
         metrics["epochs_run"] = len(timer.seconds)
     arrays = {k: v for k, v in arrays.items() if v is not None}
-    return CellResult(metrics, history, arrays, model)
+    return CellResult(metrics, history, arrays, model, early_stop)
