@@ -58,11 +58,32 @@ def score(y: np.ndarray, probs: np.ndarray) -> dict:
             "confusion": confusion_matrix(y, pred, labels=labels).tolist(), "n": int(len(y))}
 
 
+def model_input_shape(model: str, image_shape) -> tuple[tuple[int, ...], int]:
+    """(factory input_shape, channels) of a registered image model (``face_cnn``,
+    ``frame_cnn``) or per-frame clip model (``resnet50``: a clip of one frame) on images of
+    ``image_shape``; 3-channel models get the grayscale faces repeated over RGB."""
+    from emobench.registry import get_model_info
+
+    info = get_model_info(model)
+    if info.input_kind not in ("image", "clip"):
+        raise ValueError(f"{model}: not an image or frame model (input {info.input_kind})")
+    channels = int(info.default_input_shape[-1])
+    frame = (int(image_shape[0]), int(image_shape[1]), channels)
+    return ((1, *frame) if info.input_kind == "clip" else frame), channels
+
+
+def as_channels(x: np.ndarray, channels: int) -> np.ndarray:
+    """float32 images with ``channels`` channels (grayscale repeated for RGB models)."""
+    x = x.astype("float32")
+    return np.repeat(x, channels, axis=-1) if x.shape[-1] != channels else x
+
+
 def _holdout(x, y, fraction: float, seed: int):
     """A stratified, seeded split of Training: (x_train, x_holdout, y_train, y_holdout)."""
     from sklearn.model_selection import train_test_split
 
-    return train_test_split(x, y, test_size=fraction, stratify=y, random_state=seed)
+    size = max(int(round(fraction * len(y))), len(np.unique(y)))  # one of each class at least
+    return train_test_split(x, y, test_size=size, stratify=y, random_state=seed)
 
 
 def _epoch_seconds(net, x, y, batch_size: int, steps: int = 15) -> float:
@@ -79,7 +100,7 @@ def _epoch_seconds(net, x, y, batch_size: int, steps: int = 15) -> float:
 def train_face_model(root, out: Path | str, *, model: str = "face_cnn", epochs: int | None = 30,
                      budget_min: float | None = None, batch_size: int = 64, lr: float = 2e-3,
                      weight_decay: float = 1e-4, seed: int = 0, limit: int | None = None,
-                     holdout: float = 0.0, **options) -> dict:
+                     holdout: float = 0.0, verbose: int = 2, **options) -> dict:
     """Train ``model`` on FER2013 Training, checkpoint the best epoch, score it.
 
     The best epoch is chosen on PublicTest, or, with ``holdout`` > 0, on a stratified,
@@ -105,19 +126,21 @@ def train_face_model(root, out: Path | str, *, model: str = "face_cnn", epochs: 
     if holdout:
         x_tr, x_val, y_tr, y_val = _holdout(x_tr, y_tr, holdout, seed)
         selected_on = f"a stratified {holdout:.0%} of Training held out (seed {seed})"
+    shape, channels = model_input_shape(model, x_tr.shape[1:])
+    x_tr, x_val = as_channels(x_tr, channels), as_channels(x_val, channels)
     keras.utils.set_random_seed(seed)
-    wrapper = create_model(model, num_classes=len(EMOTIONS), input_shape=x_tr.shape[1:],
+    wrapper = create_model(model, num_classes=len(EMOTIONS), input_shape=shape,
                            seed=seed, **options)
     net = wrapper.keras_model
     onehot = lambda y: keras.utils.to_categorical(y, len(EMOTIONS))  # noqa: E731
     loss = keras.losses.CategoricalCrossentropy(label_smoothing=0.1)
     net.compile(optimizer="adam", loss=loss, metrics=["accuracy"])
-    measured = _epoch_seconds(net, x_tr.astype("float32"), onehot(y_tr), batch_size)
+    measured = _epoch_seconds(net, x_tr, onehot(y_tr), batch_size)
     if budget_min:
         epochs = max(1, int(budget_min * 60 / (measured * 1.08)))
     steps = epochs * int(np.ceil(len(x_tr) / batch_size))
     keras.utils.set_random_seed(seed)
-    wrapper = create_model(model, num_classes=len(EMOTIONS), input_shape=x_tr.shape[1:],
+    wrapper = create_model(model, num_classes=len(EMOTIONS), input_shape=shape,
                            seed=seed, **options)
     net = wrapper.keras_model
     schedule = keras.optimizers.schedules.CosineDecay(lr, steps, warmup_target=None)
@@ -125,8 +148,8 @@ def train_face_model(root, out: Path | str, *, model: str = "face_cnn", epochs: 
                 loss=loss, metrics=["accuracy"])
     best = out / "best.keras"
     t0 = time.perf_counter()
-    hist = net.fit(x_tr.astype("float32"), onehot(y_tr), batch_size=batch_size, epochs=epochs,
-                   validation_data=(x_val.astype("float32"), onehot(y_val)), verbose=2,
+    hist = net.fit(x_tr, onehot(y_tr), batch_size=batch_size, epochs=epochs,
+                   validation_data=(x_val, onehot(y_val)), verbose=verbose,
                    callbacks=[keras.callbacks.CSVLogger(str(out / "epochs.csv")),
                               keras.callbacks.ModelCheckpoint(str(best), monitor="val_accuracy",
                                                               save_best_only=True)])
@@ -141,10 +164,11 @@ def train_face_model(root, out: Path | str, *, model: str = "face_cnn", epochs: 
               "params": int(net.count_params()), "measured_epoch_s": measured,
               "time_per_epoch_s": wall / epochs, "train_wall_s": wall,
               "best_epoch": int(np.argmax(hist.history["val_accuracy"])) + 1,
+              "history": {k: [float(v) for v in vs] for k, vs in hist.history.items()},
               "scores": {}}
     for split, (x, y) in arrays.items():
         if split != "Training":
-            record["scores"][split] = score(y, predict_tta(net, x.astype("float32")))
+            record["scores"][split] = score(y, predict_tta(net, as_channels(x, channels)))
     (out / "result.json").write_text(json.dumps(record, indent=1))
     return record
 
