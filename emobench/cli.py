@@ -10,12 +10,6 @@ from pathlib import Path
 
 import click
 
-from emobench import progress, quiet
-
-# Before any command imports Keras: TensorFlow prints its C++ start-up lines while it is being
-# imported, so they are kept off stderr from here on (unless --verbose).
-quiet.install()
-
 
 class EmobenchError(click.ClickException):
     """A one-line error for the user (bad input, missing data)."""
@@ -23,21 +17,8 @@ class EmobenchError(click.ClickException):
 
 @click.group()
 @click.version_option(package_name="emobench")
-@click.option("--verbose", is_flag=True,
-              help="Show TensorFlow's C++ log lines (oneDNN, CUDA probing, CPU features).")
-@click.option("--no-progress", is_flag=True, help="No progress bar in any command.")
-def main(verbose: bool, no_progress: bool) -> None:
+def main() -> None:
     """emobench: benchmark harness and model zoo for multimodal emotion recognition."""
-    if verbose:
-        quiet.uninstall(verbose=True)
-    _no_bars(no_progress)
-
-
-def _no_bars(off: bool) -> None:
-    """--no-progress: no bar for the rest of the command, also in work it starts indirectly
-    (the generated corpus made on first use, preprocessing inside a run)."""
-    if off:
-        click.get_current_context().with_resource(progress.silenced())
 
 
 @main.group()
@@ -79,7 +60,6 @@ def data_synth(out: Path, actors: int, seed: int, width: int, height: int, durat
     from emobench.datasets.synth import generate_corpus
     from emobench.workers import default_jobs
 
-    _no_bars(no_progress)
     try:
         root = generate_corpus(out, actors=actors, seed=seed, width=width, height=height,
                                duration=duration, fps=fps,
@@ -134,9 +114,6 @@ def preprocess_cmd(dataset: str, data_root: Path | None, stages: str, feature_se
     from contextlib import nullcontext
 
     from emobench.datasets import load_dataset
-    from emobench.harness.skipped import summary_line
-
-    _no_bars(no_progress)
     from emobench.preprocess import describe_outputs, run_preprocess
 
     options: dict = {"include_calm": include_calm}
@@ -156,8 +133,6 @@ def preprocess_cmd(dataset: str, data_root: Path | None, stages: str, feature_se
     click.echo(f"{scan.name} at {scan.root}: {len(scan.clips)} clips, "
                f"{len(scan.rejected)} rejected by the scan")
     click.echo(describe_outputs(outputs))
-    click.echo(summary_line(len({str(r.path) for out in outputs.values() for r in out.skipped}),
-                            cache_dir))
 
 
 @main.command("run")
@@ -184,9 +159,7 @@ def preprocess_cmd(dataset: str, data_root: Path | None, stages: str, feature_se
 @click.option("--detector", default="haar", show_default=True, help="Face detector.")
 @click.option("--flow-method", default="dis", show_default=True, help="dis or tvl1.")
 @click.option("--batch-size", default=8, show_default=True, help="Batch size (Keras models).")
-@click.option("--learning-rate", type=float, default=None,
-              help="Learning rate of every Keras model [default: each model's own: RMSprop "
-                   "0.001 as in the thesis, LRCN Adam 0.0003].")
+@click.option("--learning-rate", default=1e-3, show_default=True, help="RMSprop learning rate.")
 @click.option("--patience", default=5, show_default=True,
               help="EarlyStopping patience in epochs (0: off).")
 @click.option("--early-stop-speakers", default=2, show_default=True,
@@ -242,9 +215,6 @@ def preprocess_cmd(dataset: str, data_root: Path | None, stages: str, feature_se
 @click.option("--video-set", "video_sets", multiple=True,
               help="NAME=DIR video clips for --frame-model (repeatable) [default: rml-sample "
                    "and ravdess-av of $EMOBENCH_DATA].")
-@click.option("--eval-folds", default=None,
-              help="Robustness suite: score only these folds (comma-separated, 1-based) under "
-                   "corruption [default: all]; every fold still trains.")
 @click.option("--train-limit", default=None, type=int,
               help="Images suite: a seeded subset of this many Training images [default: 3000, "
                    "with 3 epochs and batch 64 unless given; 0: all 28,709].")
@@ -257,15 +227,11 @@ def run_cmd(suite: str, dataset: str, data_root: Path | None, epochs: int, folds
             cache_dir: Path | None, jobs: int | None, train_jobs: int | None,
             executor: str, ray_address: str | None, corruptions: str | None,
             severities: str, frame_models: tuple, images_root: str | None, image_limit: int,
-            video_sets: tuple, eval_folds: str | None, train_limit: int | None,
-            no_progress: bool) -> None:
+            video_sets: tuple, train_limit: int | None, no_progress: bool) -> None:
     """Train and score every cell of a suite; results go to RUN_DIR/results.sqlite. Cells
     already there are reused, so an interrupted run resumes where it stopped."""
     from emobench.harness import run_suite
-    from emobench.harness.skipped import run_skips, summary_line
     from emobench.workers import default_jobs
-
-    _no_bars(no_progress)
 
     extra: dict = {}
     if suite == "robustness":
@@ -274,12 +240,9 @@ def run_cmd(suite: str, dataset: str, data_root: Path | None, epochs: int, folds
                      "severities": tuple(int(v) for v in _csv(severities)),
                      "frame_models": frame_models, "images_root": images_root,
                      "image_limit": image_limit or None,
-                     "video_sets": dict(v.split("=", 1) for v in video_sets) or None,
-                     "eval_folds": (tuple(int(v) - 1 for v in _csv(eval_folds))
-                                    if eval_folds else None)}
+                     "video_sets": dict(v.split("=", 1) for v in video_sets) or None}
         except ValueError:
-            raise EmobenchError(f"--severities and --eval-folds must be integers and "
-                                f"--video-set NAME=DIR; "
+            raise EmobenchError(f"--severities must be integers 1-5 and --video-set NAME=DIR; "
                                 f"got {severities!r}, {list(video_sets)}") from None
         if models is not None and models.strip().lower() == "none":
             models = ""  # frame models only: no harness cells
@@ -289,7 +252,7 @@ def run_cmd(suite: str, dataset: str, data_root: Path | None, epochs: int, folds
         extra = {"train_limit": train_limit}
         epochs = None if given("epochs") == default else epochs  # the suite's own defaults
         batch_size = None if given("batch_size") == default else batch_size
-    elif corruptions or frame_models or images_root or video_sets or eval_folds:
+    elif corruptions or frame_models or images_root or video_sets:
         raise EmobenchError("--corruptions, --frame-model, --images and --video-set belong to "
                             "--suite robustness")
     try:
@@ -313,11 +276,6 @@ def run_cmd(suite: str, dataset: str, data_root: Path | None, epochs: int, folds
     click.echo(f"run {summary.run_id}: {summary.planned} cells, {len(summary.trained)} trained, "
                f"{len(summary.reused)} reused, {len(summary.failed)} failed; "
                f"results in {summary.db_path}")
-    try:
-        skips, unnamed = run_skips(summary.db_path, summary.run_id)
-        click.echo(summary_line(len(skips) or unnamed, cache_dir))
-    except LookupError:  # a run that stored nothing
-        pass
     if suite == "images":
         from emobench.harness.image_suite import suite_table
         click.echo(suite_table(run_dir, summary.run_id), nl=False)
@@ -350,43 +308,20 @@ def report_cmd(run_dir: Path, db: Path | None, run_id: str | None, fmt: str,
     the database only; never re-runs anything)."""
     import shlex
 
-    from emobench.report import render_report
+    from emobench.report import render_report, write_report
 
     args = [("--db", db) if db else ("--run-dir", run_dir), ("--run", run_id),
             ("--format", fmt), ("--out", out)]
     command = "emobench report " + " ".join(f"{k} {shlex.quote(str(v))}" for k, v in args
                                             if v is not None)
-    from emobench.harness.skipped import run_skips
-
     try:
-        text = render_report(db or run_dir, fmt, run_id, command)
-        skips, unnamed = run_skips(db or run_dir, run_id)
-        listed = _skipped_section(skips, unnamed)
-        if fmt == "markdown":  # the list goes into the report; other formats: on stderr
-            text += "\n" + listed
-        elif skips or unnamed:
-            click.echo(listed.rstrip(), err=True)
         if out is None:
-            click.echo(text, nl=False)
+            click.echo(render_report(db or run_dir, fmt, run_id, command), nl=False)
         else:
-            from emobench.atomic import atomic_write_text
-
-            atomic_write_text(out, text)
+            write_report(db or run_dir, out, fmt, run_id, command)
             click.echo(f"{out}: {fmt} report written", err=True)
     except (ValueError, FileNotFoundError, LookupError) as err:
         raise EmobenchError(str(err)) from None
-
-
-def _skipped_section(skips: list[str], unnamed: int) -> str:
-    lines = ["## Skipped files", ""]
-    if skips:
-        lines += [f"- {line}" for line in skips]
-    elif unnamed:
-        lines.append(f"{unnamed} file(s) skipped; these cells predate the list (see the "
-                     f"preprocessing cache's skipped.jsonl).")
-    else:
-        lines.append("No file was skipped.")
-    return "\n".join(lines) + "\n"
 
 
 _MANIFEST_OPTION = click.option(
@@ -599,8 +534,6 @@ def bench_cmd(suite: str, clips: int, frames: int, size: int, epochs: int, batch
     beside the thesis's 33 s (ResNet50), 176 s (C3D) and 200 s (LRCN). Meant for a GPU machine:
     KERAS_BACKEND=jax emobench bench --suite video"""
     from emobench.harness.scale import bench_scale, scale_report
-
-    _no_bars(no_progress)
 
     settings = {"suite": suite, "clips": clips, "frames": frames, "size": size,
                 "epochs": epochs, "batch_size": batch_size}
