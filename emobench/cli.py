@@ -10,6 +10,12 @@ from pathlib import Path
 
 import click
 
+from emobench import progress, quiet
+
+# Before any command imports Keras: TensorFlow prints its C++ start-up lines while it is being
+# imported, so they are kept off stderr from here on (unless --verbose).
+quiet.install()
+
 
 class EmobenchError(click.ClickException):
     """A one-line error for the user (bad input, missing data)."""
@@ -17,8 +23,21 @@ class EmobenchError(click.ClickException):
 
 @click.group()
 @click.version_option(package_name="emobench")
-def main() -> None:
+@click.option("--verbose", is_flag=True,
+              help="Show TensorFlow's C++ log lines (oneDNN, CUDA probing, CPU features).")
+@click.option("--no-progress", is_flag=True, help="No progress bar in any command.")
+def main(verbose: bool, no_progress: bool) -> None:
     """emobench: benchmark harness and model zoo for multimodal emotion recognition."""
+    if verbose:
+        quiet.uninstall(verbose=True)
+    _no_bars(no_progress)
+
+
+def _no_bars(off: bool) -> None:
+    """--no-progress: no bar for the rest of the command, also in work it starts indirectly
+    (the generated corpus made on first use, preprocessing inside a run)."""
+    if off:
+        click.get_current_context().with_resource(progress.silenced())
 
 
 @main.group()
@@ -60,6 +79,7 @@ def data_synth(out: Path, actors: int, seed: int, width: int, height: int, durat
     from emobench.datasets.synth import generate_corpus
     from emobench.workers import default_jobs
 
+    _no_bars(no_progress)
     try:
         root = generate_corpus(out, actors=actors, seed=seed, width=width, height=height,
                                duration=duration, fps=fps,
@@ -114,7 +134,10 @@ def preprocess_cmd(dataset: str, data_root: Path | None, stages: str, feature_se
     from contextlib import nullcontext
 
     from emobench.datasets import load_dataset
+    from emobench.harness.skipped import summary_line
     from emobench.preprocess import describe_outputs, run_preprocess
+
+    _no_bars(no_progress)
 
     options: dict = {"include_calm": include_calm}
     if modalities:
@@ -133,6 +156,8 @@ def preprocess_cmd(dataset: str, data_root: Path | None, stages: str, feature_se
     click.echo(f"{scan.name} at {scan.root}: {len(scan.clips)} clips, "
                f"{len(scan.rejected)} rejected by the scan")
     click.echo(describe_outputs(outputs))
+    click.echo(summary_line(len({str(r.path) for out in outputs.values() for r in out.skipped}),
+                            cache_dir))
 
 
 @main.command("run")
@@ -231,7 +256,10 @@ def run_cmd(suite: str, dataset: str, data_root: Path | None, epochs: int, folds
     """Train and score every cell of a suite; results go to RUN_DIR/results.sqlite. Cells
     already there are reused, so an interrupted run resumes where it stopped."""
     from emobench.harness import run_suite
+    from emobench.harness.skipped import run_skips, summary_line
     from emobench.workers import default_jobs
+
+    _no_bars(no_progress)
 
     extra: dict = {}
     if suite == "robustness":
@@ -276,6 +304,11 @@ def run_cmd(suite: str, dataset: str, data_root: Path | None, epochs: int, folds
     click.echo(f"run {summary.run_id}: {summary.planned} cells, {len(summary.trained)} trained, "
                f"{len(summary.reused)} reused, {len(summary.failed)} failed; "
                f"results in {summary.db_path}")
+    try:
+        skips, unnamed = run_skips(summary.db_path, summary.run_id)
+        click.echo(summary_line(len(skips) or unnamed, cache_dir))
+    except LookupError:  # a run that stored nothing
+        pass
     if suite == "images":
         from emobench.harness.image_suite import suite_table
         click.echo(suite_table(run_dir, summary.run_id), nl=False)
@@ -308,20 +341,43 @@ def report_cmd(run_dir: Path, db: Path | None, run_id: str | None, fmt: str,
     the database only; never re-runs anything)."""
     import shlex
 
-    from emobench.report import render_report, write_report
+    from emobench.report import render_report
 
     args = [("--db", db) if db else ("--run-dir", run_dir), ("--run", run_id),
             ("--format", fmt), ("--out", out)]
     command = "emobench report " + " ".join(f"{k} {shlex.quote(str(v))}" for k, v in args
                                             if v is not None)
+    from emobench.harness.skipped import run_skips
+
     try:
+        text = render_report(db or run_dir, fmt, run_id, command)
+        skips, unnamed = run_skips(db or run_dir, run_id)
+        listed = _skipped_section(skips, unnamed)
+        if fmt == "markdown":  # the list goes into the report; other formats: on stderr
+            text += "\n" + listed
+        elif skips or unnamed:
+            click.echo(listed.rstrip(), err=True)
         if out is None:
-            click.echo(render_report(db or run_dir, fmt, run_id, command), nl=False)
+            click.echo(text, nl=False)
         else:
-            write_report(db or run_dir, out, fmt, run_id, command)
+            from emobench.atomic import atomic_write_text
+
+            atomic_write_text(out, text)
             click.echo(f"{out}: {fmt} report written", err=True)
     except (ValueError, FileNotFoundError, LookupError) as err:
         raise EmobenchError(str(err)) from None
+
+
+def _skipped_section(skips: list[str], unnamed: int) -> str:
+    lines = ["## Skipped files", ""]
+    if skips:
+        lines += [f"- {line}" for line in skips]
+    elif unnamed:
+        lines.append(f"{unnamed} file(s) skipped; these cells predate the list (see the "
+                     f"preprocessing cache's skipped.jsonl).")
+    else:
+        lines.append("No file was skipped.")
+    return "\n".join(lines) + "\n"
 
 
 _MANIFEST_OPTION = click.option(
@@ -534,6 +590,8 @@ def bench_cmd(suite: str, clips: int, frames: int, size: int, epochs: int, batch
     beside the thesis's 33 s (ResNet50), 176 s (C3D) and 200 s (LRCN). Meant for a GPU machine:
     KERAS_BACKEND=jax emobench bench --suite video"""
     from emobench.harness.scale import bench_scale, scale_report
+
+    _no_bars(no_progress)
 
     settings = {"suite": suite, "clips": clips, "frames": frames, "size": size,
                 "epochs": epochs, "batch_size": batch_size}

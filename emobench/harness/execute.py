@@ -132,7 +132,8 @@ def _inputs(ctx: RunContext, cell: Cell, store: ResultStore):
         rml = _speaker_normalized(rml, ctx.rml_clips) if rml is not None else None
         cross = _speaker_normalized(cross, ctx.cross_clips) if cross is not None else None
     return fold, train, val, rml, cross, {"preprocess": table.params,
-                                          "skipped_clips": len(table.skipped)}
+                                          "skipped_clips": len(table.skipped),
+                                          "skipped": sorted(map(str, table.skipped))}
 
 
 def train_cell(ctx: RunContext, cell: Cell, store: ResultStore):
