@@ -70,3 +70,25 @@ def test_the_same_seed_trains_the_same_numbers_twice(name, options, tmp_path):
     assert first.history["val_loss"] == second.history["val_loss"]
     np.testing.assert_array_equal(first.arrays["val_proba"], second.arrays["val_proba"])
     np.testing.assert_array_equal(first.arrays["train_proba"], second.arrays["train_proba"])
+
+
+def test_lrcn_trains_with_its_own_optimizer_unless_the_run_sets_a_learning_rate():
+    from emobench.harness.runner import RunConfig, plan_cells
+    from emobench.registry import create_model
+
+    # RMSprop at 0.001 left LRCN at chance on 2 of 3 generated-corpus folds; its default is Adam
+    model = create_model("lrcn", input_shape=(2, 16, 16, 3), filters=[4], features=4, lstm=4)
+    assert (model.options["optimizer"], model.options["learning_rate"]) == ("adam", 3e-4)
+    assert create_model("c3d", input_shape=(2, 16, 16, 3), filters=[4],
+                        dense=4).options["optimizer"] == "rmsprop"
+
+    def lrcn_options(config):
+        cells = [p.cell for p in plan_cells(config, "ds", 3) if p.cell.model == "lrcn"]
+        assert cells
+        return [dict(c.options) for c in cells]
+
+    # the run does not override a model's own rate ...
+    assert all("learning_rate" not in o for o in lrcn_options(RunConfig(suite="video")))
+    # ... unless asked, and then the rate is part of the cell (a different cell)
+    assert all(o["learning_rate"] == 0.01
+               for o in lrcn_options(RunConfig(suite="video", learning_rate=0.01)))

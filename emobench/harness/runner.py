@@ -56,7 +56,9 @@ class RunConfig:
     detector: str = "haar"
     flow_method: str = "dis"
     batch_size: int = 8
-    learning_rate: float = 1e-3
+    #: every Keras model's learning rate; None: each model's own (RMSprop 0.001 as in the
+    #: thesis; LRCN Adam 0.0003, see emobench.models.lrcn)
+    learning_rate: float | None = None
     early_stopping: int = 5
     #: audio Keras cells early-stop on this many of their TRAINING speakers, carved out of the
     #: fit (emobench.harness.early_stop), never on the scored fold; 0: the thesis's way (the
@@ -173,8 +175,9 @@ def plan_cells(config: RunConfig, ds_id: str, n_folds: int,
             options["pretrain"] = pretrain.identity()
         keras_model = info.backend == "keras"
         if keras_model:
-            options.update(batch_size=config.batch_size, learning_rate=config.learning_rate,
-                           early_stopping=config.early_stopping)
+            options.update(batch_size=config.batch_size, early_stopping=config.early_stopping)
+            if config.learning_rate is not None:
+                options["learning_rate"] = config.learning_rate
             if info.modality == "audio" and config.early_stopping and config.early_stop_speakers:
                 options["early_stop_speakers"] = config.early_stop_speakers
         parts = features.split("+")

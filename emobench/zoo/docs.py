@@ -58,12 +58,15 @@ def _detector(p: dict) -> str:
     return d.get("detector", "haar") if isinstance(d, dict) else str(d)
 
 
-def render_table(manifest: Manifest) -> str:
-    """The markdown table of every entry, with links to its card and recipe."""
+def render_table(manifest: Manifest, demo: bool | None = None) -> str:
+    """The markdown table of every entry (only pipeline demos, or only the others, when
+    ``demo`` is given), with links to its card and recipe."""
     head = ("| entry | model | input | trained on | held-out acc / UAR (these weights) | "
             "CV acc, mean ± std | chance | params | file | where |")
     rows = [head, "|" + "---|" * 10]
     for e in manifest:
+        if demo is not None and e.demo != demo:
+            continue
         rows.append(
             f"| [{e.name}](cards/{e.name}.md) ([recipe](recipes/{e.name}.sh)) | `{e.model}` | "
             f"{input_summary(e)} | {e.dataset.get('description', e.dataset.get('name'))} | "
@@ -94,11 +97,16 @@ def render_readme(manifest: Manifest) -> str:
         "*Held-out* scores are those of the shipped weights on speakers they never saw (their",
         "fold's validation speakers); *CV* is the mean ± std over all folds of the same cell in",
         "the same run, for context. Accuracy and UAR are over the 7 emotions (calm left out).",
-        "Entries trained on the generated corpus show that the pipeline works end to end; their",
-        "scores say nothing about real faces or voices.", "",
+        "The real-face entry (`face_cnn-faces.fer2013_official`) is a frame model trained on",
+        "FER2013's face images: on a video it scores every sampled face crop and averages them.",
+        "",
         "Every entry ships the model of fold 1 of its run (a rule fixed before training, not a",
         "pick of the best fold); its card gives the speakers it was trained and scored on.", "",
-        render_table(manifest),
+        render_table(manifest, demo=False), "## Pipeline demos", "",
+        "Trained on emobench's generated corpus of drawn faces: they show that the video",
+        "pipeline (face crops -> clip model -> prediction) runs end to end; their scores say",
+        "nothing about real faces. Use the real-face entry above for real videos.", "",
+        render_table(manifest, demo=True),
         f"{len(manifest)} entries; files inside the package: {_mb(total)} in all.", "",
         "Not shipped: `resnet50`, `flow_resnet50` and `flow_alexnet` hold 23-25 M parameters",
         "(about 95-100 MB of weights) whatever the input size, too much for a wheel. Train and",

@@ -54,6 +54,9 @@ class Entry:
     source: str = "package"
     url: str | None = None
     provenance: dict = field(default_factory=dict)
+    #: a pipeline demo (trained on the generated corpus of drawn faces): it shows that the
+    #: pipeline runs end to end; its scores say nothing about real faces or voices
+    demo: bool = False
 
     def __post_init__(self) -> None:
         where = f"zoo entry {self.name!r}"
