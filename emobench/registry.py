@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 #: What a model consumes, per sample: openSMILE vector, one image, a frame sequence, a stack of
-#: optical-flow fields, or the class probabilities of two branches (fusion).
-INPUT_KINDS = ("features", "image", "clip", "flow", "probs")
+#: optical-flow fields, the class probabilities of two branches (fusion), or a log-mel
+#: spectrogram (frames, mels).
+INPUT_KINDS = ("features", "image", "clip", "flow", "probs", "spectrogram")
 MODALITIES = ("audio", "video", "flow", "fusion", "test")
 
 

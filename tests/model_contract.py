@@ -21,10 +21,10 @@ import numpy as np
 
 #: Tiny per-sample inputs by input kind: 8 frames of 32 x 32 (ResNet50's minimum side).
 TINY = {"features": (64,), "image": (32, 32, 3), "clip": (8, 32, 32, 3),
-        "flow": (7, 32, 32, 2)}
+        "flow": (7, 32, 32, 2), "spectrogram": (24, 16)}
 NUM_CLASSES = 4
 #: Samples per input kind: 2 of each class (the SVMs' calibration needs 2 at least).
-SAMPLES = {"features": 8, "probs": 8, "image": 8, "clip": 8, "flow": 8}
+SAMPLES = {"features": 8, "probs": 8, "image": 8, "clip": 8, "flow": 8, "spectrogram": 8}
 
 
 def tiny_data(input_kind: str, shape, seed: int = 0):

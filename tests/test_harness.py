@@ -29,12 +29,15 @@ def test_plan_of_all_suites_shares_cells_and_orders_fusion_last():
     keys = {p.cell.key for p in plan}
     by_suite = {s: [p.cell for p in plan if p.suite == s] for s in ("audio", "video", "flow",
                                                                      "fusion")}
-    assert len(by_suite["audio"]) == 3 * 5 * 3 and len(by_suite["video"]) == 3 * 3
+    # 3 openSMILE models x 5 sets, and the spectrogram CRNN on the log-mel only, x 3 folds
+    assert len(by_suite["audio"]) == (3 * 5 + 1) * 3 and len(by_suite["video"]) == 3 * 3
+    assert {c.features for c in by_suite["audio"] if c.model == "audio_logmel_crnn"} == {
+        "logmel"}
     assert len(by_suite["flow"]) == 2 * 3
     fused = [c for c in by_suite["fusion"] if c.branches]
     assert len(fused) == 6 * 3
     # fusion's branches are the audio suite's audio_cnn/emobase2010 and the video suite's cells
-    assert len(keys) == 45 + 9 + 6 + 18
+    assert len(keys) == 48 + 9 + 6 + 18
     for cell in fused:
         audio, video = (next(p.cell for p in plan if p.cell.key == k) for k in cell.branches)
         assert (audio.model, audio.features, audio.fold) == ("audio_cnn", "emobase2010", cell.fold)

@@ -11,10 +11,13 @@ import numpy as np
 
 from emobench.datasets.clip import Clip, DatasetScan
 from emobench.labels import label_index, label_set
+from emobench.preprocess.logmel import LOGMEL, LOGMEL_PARAMS
 from emobench.preprocess.opensmile_sets import FEATURE_SETS
 
 #: Input kinds and the preprocessing that makes them.
 VISUAL_FEATURES = ("faces", "flow")
+#: Every audio feature: the openSMILE sets (one vector per clip) and the log-mel spectrogram.
+AUDIO_FEATURES = (*FEATURE_SETS, LOGMEL)
 
 
 @dataclass
@@ -60,12 +63,14 @@ def preprocess_params(name: str, *, frames: int, size: int, detector: str,
     """The preprocessing parameters a feature depends on (part of a cell's identity)."""
     if name in FEATURE_SETS:
         return {"feature_set": name}
+    if name == LOGMEL:
+        return dict(LOGMEL_PARAMS)
     if name == "faces":
         return {"frames": frames, "size": size, "detector": detector}
     if name == "flow":
         return {"frames": frames, "size": size, "detector": detector, "method": flow_method}
     raise ValueError(f"unknown feature {name!r}; expected one of "
-                     f"{', '.join([*FEATURE_SETS, *VISUAL_FEATURES])}")
+                     f"{', '.join([*AUDIO_FEATURES, *VISUAL_FEATURES])}")
 
 
 def compute_features(clips: Sequence[Clip], name: str, *, frames: int = 8, size: int = 48,
@@ -82,6 +87,9 @@ def compute_features(clips: Sequence[Clip], name: str, *, frames: int = 8, size:
     if name in FEATURE_SETS:
         from emobench.preprocess.audio import audio_features
         out = audio_features([c for c in clips if c.has_audio], name, **common)
+    elif name == LOGMEL:
+        from emobench.preprocess.logmel import logmel_features
+        out = logmel_features([c for c in clips if c.has_audio], **common)
     elif name == "faces":
         from emobench.preprocess.faces import face_crops
         out = face_crops([c for c in clips if c.has_video], frames=frames, size=size,

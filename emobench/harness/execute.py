@@ -18,11 +18,10 @@ from typing import Any, Sequence
 import numpy as np
 
 from emobench.harness.cell import Cell
-from emobench.harness.data import FeatureTable, compute_features, num_classes
+from emobench.harness.data import AUDIO_FEATURES, FeatureTable, compute_features, num_classes
 from emobench.harness.pretrain import pretrain_frame_cnn
 from emobench.harness.store import ResultStore, now
 from emobench.harness.train import Split, TrainConfig, train_and_score
-from emobench.preprocess.opensmile_sets import FEATURE_SETS
 
 
 @dataclass
@@ -73,7 +72,7 @@ class RunContext:
             self.table(feature)
             if self.rml_clips:
                 self.table(feature, "rml")
-            if self.cross_clips and feature in FEATURE_SETS:
+            if self.cross_clips and feature in AUDIO_FEATURES:
                 self.table(feature, "cross")
         if self.pretrain and any(dict(c.options).get("pretrain") for c in cells):
             self.pretrained_cnn()
@@ -124,7 +123,7 @@ def _inputs(ctx: RunContext, cell: Cell, store: ResultStore):
     if ctx.rml_clips:
         rml_table = ctx.table(cell.features, "rml")
         rml = _split(rml_table, rml_table.ids, ctx.rml_labels)
-    if ctx.cross_clips and cell.features in FEATURE_SETS:
+    if ctx.cross_clips and cell.features in AUDIO_FEATURES:
         cross_table = ctx.table(cell.features, "cross")
         cross = _split(cross_table, cross_table.ids, ctx.cross_labels)
     if dict(cell.options).get("speaker_norm"):  # train and validation speakers alike

@@ -14,13 +14,13 @@ from typing import Any
 
 from emobench.datasets.splits import PROTOCOLS, make_folds
 from emobench.harness.cell import Cell
-from emobench.harness.data import dataset_id, labels_of, preprocess_params
+from emobench.harness.data import AUDIO_FEATURES, dataset_id, labels_of, preprocess_params
 from emobench.harness.execute import RunContext, execute_cell, execute_parallel
 from emobench.harness.pretrain import PretrainSpec
 from emobench.harness.provenance import provenance
 from emobench.harness.store import ResultStore
-from emobench.harness.suites import (FUSION_AUDIO_FEATURES, SUITES, FusionSuite, expand,
-                                     models_for)
+from emobench.harness.suites import (FUSION_AUDIO_FEATURES, SUITES, FusionSuite,
+                                     audio_features_for, expand, models_for)
 from emobench.labels import EMOTIONS, RML_KEYS
 from emobench.preprocess.opensmile_sets import FEATURE_SETS
 from emobench.workers import default_jobs
@@ -51,6 +51,9 @@ class RunConfig:
     models: tuple[str, ...] | None = None
     feature_sets: tuple[str, ...] | None = None
     fusion_audio_features: str = FUSION_AUDIO_FEATURES
+    #: the fusion suite's audio branch (None: the suite's, audio_cnn); a spectrogram model
+    #: (audio_logmel_crnn) runs on the log-mel spectrogram whatever fusion_audio_features says
+    fusion_audio_model: str | None = None
     frames: int = 8
     size: int = 48
     detector: str = "haar"
@@ -164,7 +167,7 @@ def plan_cells(config: RunConfig, ds_id: str, n_folds: int,
     audio_sets = tuple(config.feature_sets or FEATURE_SETS)
     pre = {name: preprocess_params(name, frames=config.frames, size=config.size,
                                    detector=config.detector, flow_method=config.flow_method)
-           for name in (*FEATURE_SETS, "faces", "flow")}
+           for name in (*AUDIO_FEATURES, "faces", "flow")}
 
     def cell(model: str, features: str, fold: int, extra: dict | None = None,
              branches: tuple = ()) -> Cell:
@@ -192,21 +195,25 @@ def plan_cells(config: RunConfig, ds_id: str, n_folds: int,
             suite = SUITES[suite_name]
             for fold in range(n_folds):
                 if isinstance(suite, FusionSuite):
-                    audio = cell(suite.audio_model, config.fusion_audio_features, fold)
+                    audio_model = config.fusion_audio_model or suite.audio_model
+                    audio_features = audio_features_for(audio_model,
+                                                        (config.fusion_audio_features,))[0]
+                    audio = cell(audio_model, audio_features, fold)
                     videos, fusers = fusion_choice(suite, wanted)
                     for video_model in videos:
                         for fuser in fusers:
                             video = cell(video_model, "faces", fold)
                             planned += [_Planned(suite_name, audio), _Planned(suite_name, video)]
                             fusions.append(_Planned(suite_name, cell(
-                                fuser, f"{config.fusion_audio_features}+faces", fold,
-                                {"audio": suite.audio_model, "video": video_model,
-                                 "audio_features": config.fusion_audio_features},
+                                fuser, f"{audio_features}+faces", fold,
+                                {"audio": audio_model, "video": video_model,
+                                 "audio_features": audio_features},
                                 (audio.key, video.key))))
                     continue
                 norms = SPEAKER_NORM[config.speaker_norm] if suite_name == "audio" else (False,)
                 for model in models_for(suite, config.models):
-                    for features in (audio_sets if suite_name == "audio" else suite.features):
+                    for features in (audio_features_for(model, audio_sets)
+                                     if suite_name == "audio" else suite.features):
                         for norm in norms:  # un-normalised cells keep their keys
                             planned.append(_Planned(suite_name, cell(
                                 model, features, fold, {"speaker_norm": True} if norm else None)))

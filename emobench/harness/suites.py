@@ -1,7 +1,7 @@
 """The thesis's suites as data: which models run on which features.
 
 - ``audio``: {audio_svm, audio_cnn, audio_logreg} x {emobase, emobase2010, emo_large,
-  eGeMAPSv02, ComParE_2016}
+  eGeMAPSv02, ComParE_2016}, and audio_logmel_crnn on the log-mel spectrogram
 - ``video``: {resnet50, c3d, lrcn} on face crops
 - ``flow``: {flow_resnet50, flow_alexnet} on optical flow
 - ``fusion``: {resnet50, c3d, lrcn} + audio_cnn, fused by {fusion_avg, fusion_svm}
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from emobench.preprocess.logmel import LOGMEL
 from emobench.preprocess.opensmile_sets import FEATURE_SETS
 
 
@@ -33,8 +34,8 @@ class FusionSuite:
 
 
 SUITES = {
-    "audio": Suite("audio", "audio", ("audio_svm", "audio_cnn", "audio_logreg"),
-                   tuple(FEATURE_SETS)),
+    "audio": Suite("audio", "audio", ("audio_svm", "audio_cnn", "audio_logreg",
+                                      "audio_logmel_crnn"), tuple(FEATURE_SETS)),
     "video": Suite("video", "video", ("resnet50", "c3d", "lrcn"), ("faces",)),
     "flow": Suite("flow", "flow", ("flow_resnet50", "flow_alexnet"), ("flow",)),
     "fusion": FusionSuite("fusion", ("resnet50", "c3d", "lrcn"), "audio_cnn",
@@ -55,6 +56,14 @@ def expand(suite: str) -> list[str]:
     if unknown or not names:
         raise ValueError(f"unknown suite {suite!r}; choose from {', '.join(SUITE_NAMES)}")
     return names
+
+
+def audio_features_for(model: str, feature_sets: tuple[str, ...]) -> tuple[str, ...]:
+    """The audio features ``model`` runs on: the log-mel spectrogram for a spectrogram model,
+    else the run's openSMILE ``feature_sets``."""
+    from emobench.registry import get_model_info
+
+    return (LOGMEL,) if get_model_info(model).input_kind == "spectrogram" else feature_sets
 
 
 def models_for(suite: Suite, wanted: tuple[str, ...] | None) -> list[str]:

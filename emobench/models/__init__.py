@@ -11,7 +11,7 @@ estimators: each factory imports what it builds with, so ``list_models()`` stays
 from __future__ import annotations
 
 from emobench.models import (audio, face_cnn, flow, fusion, lrcn,  # noqa: F401  (registers)
-                             video)
+                             spectrogram, video)
 from emobench.models.base import EmotionModel, load_model
 
 __all__ = ["EmotionModel", "THESIS_PARAMS", "load_model", "parameter_table"]

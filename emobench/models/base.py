@@ -39,6 +39,7 @@ SAVE_FORMAT = 1
 _KINDS = {
     "keras": ("emobench.models.keras_base", "KerasEmotionModel"),
     "keras_frames": ("emobench.models.keras_base", "FrameModel"),
+    "keras_spectrogram": ("emobench.models.spectrogram_net", "SpectrogramModel"),
     "sklearn": ("emobench.models.sklearn_base", "SklearnEmotionModel"),
 }
 

@@ -31,8 +31,10 @@ class Standardize(layers.Layer):
         return float(ops.convert_to_numpy(self.count)) > 0
 
     def fit_statistics(self, x: np.ndarray) -> None:
-        """Learn mean and scale from ``x`` (n, features), in float64 like scikit-learn."""
-        x = np.asarray(x, dtype=np.float64).reshape(len(x), -1)
+        """Learn mean and scale from ``x`` (n, ..., features), in float64 like scikit-learn;
+        leading axes are pooled (a spectrogram's frames: one mean per band)."""
+        x = np.asarray(x, dtype=np.float64)
+        x = x.reshape(-1, x.shape[-1])
         std = x.std(axis=0)
         std[std < 10 * np.finfo(np.float64).eps] = 1.0
         self.mean.assign(x.mean(axis=0).astype("float32"))

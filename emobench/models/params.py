@@ -28,6 +28,8 @@ NOTES = {
     "fusion_svm": "support vectors: size depends on the training data",
     "fusion_avg": "weighted mean: 2 fixed weights, nothing trained",
     "audio_cnn": "flattens the conv features, so its size grows with the feature count",
+    "audio_logmel_crnn": "beyond the thesis: log-mel CRNN (3 conv blocks, BiGRU(48), attention "
+                         "pooling); 3 s x 64 mel bands",
     "flow_resnet50": "keras.applications ResNet50 on 2*(T-1) = 30 stacked flow channels",
     "flow_alexnet": "AlexNet's widths, fc6/fc7 4096",
     "frame_cnn": "LRCN's frame CNN, trainable alone on face images",

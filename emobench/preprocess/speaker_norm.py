@@ -20,14 +20,17 @@ MIN_CLIPS = 2
 
 
 def standardize(x: np.ndarray, eps: float = 1e-8) -> np.ndarray:
-    """``(x - mean) / std`` over the rows of ``x`` (a constant column becomes 0)."""
+    """``(x - mean) / std`` over the rows of ``x`` (a constant column becomes 0); for rows of
+    more than one axis (spectrograms (n, frames, mels)) per last axis over all the others."""
     x = np.asarray(x, np.float64)
-    std = x.std(axis=0)
-    return ((x - x.mean(axis=0)) / np.where(std > eps, std, 1.0)).astype(np.float32)
+    flat = x.reshape(-1, x.shape[-1])
+    std = flat.std(axis=0)
+    return ((x - flat.mean(axis=0)) / np.where(std > eps, std, 1.0)).astype(np.float32)
 
 
 def speaker_standardize(x: np.ndarray, speakers: Sequence[str]) -> np.ndarray:
-    """Each row standardised over the rows of its own speaker; ``(n, F)`` float32.
+    """Each row standardised over the rows of its own speaker; ``(n, F)`` (or ``(n, T, F)``:
+    per feature over the speaker's rows and frames) float32.
 
     Raises ``ValueError`` when a speaker has fewer than :data:`MIN_CLIPS` rows.
     """
