@@ -413,9 +413,10 @@ def zoo_list(manifest: Path | None, as_json: bool) -> None:
         click.echo(json.dumps([e.to_dict() for e in entries], indent=1))
         return
     rows = []
-    for e in entries:
+    for e in sorted(entries, key=lambda e: e.demo):  # pipeline demos last, marked
         cv = e.cv.get("accuracy")
-        rows.append([e.name, e.dataset.get("description", ""),
+        rows.append([e.name + (" [pipeline demo: drawn faces]" if e.demo else ""),
+                     e.dataset.get("description", ""),
                      f"{e.held_out.get('accuracy', float('nan')):.3f}",
                      f"{cv[0]:.3f} ± {cv[1]:.3f}" if cv else "-", f"{e.size / 1e6:.1f} MB",
                      e.source, {"ok": "yes", "missing": "not yet", "bad": "BAD"}[states[e.name]]])
