@@ -146,6 +146,9 @@ def predict_file(path: str | Path, model, *, manifest=None, trusted=None) -> Pre
     if info is None:
         raise ZooError(f"{model!r}: not a zoo model (load it with emobench.load_pretrained)")
     x, notes = model_input(path, info)
+    if "feature_set" in (info.get("preprocess") or {}):  # speaker-normalised entries: fallback
+        from emobench.zoo.speaker_predict import no_context_input
+        x = no_context_input(x, info, notes)
     # A frame model reads a video as its sampled face crops: the clip is their mean.
     per_frame = info.get("features") == "face_images"
     if tuple(x.shape[1:]) != tuple(model.input_shape):

@@ -47,9 +47,7 @@ def predict_same_speaker(paths: Sequence[str | Path], model, *, manifest=None,
         x = speaker_standardize(x, ["speaker"] * len(rows))
         notes.append(f"speaker-normalised over the {len(rows)} files given")
     elif info.get("train_mean") is not None and info.get("train_std") is not None:
-        mean, std = (np.asarray(info[k], np.float32) for k in ("train_mean", "train_std"))
-        x = (x - mean) / np.where(std > 0, std, 1.0)
-        notes.append("one file, no speaker context: normalised with the training statistics")
+        x = no_context_input(x, info, notes)
     else:
         raise PredictError(f"{kept[0]}: {info.get('name', model.name)} needs at least "
                            f"{MIN_CLIPS} files of the speaker (its entry records no training "
@@ -58,3 +56,17 @@ def predict_same_speaker(paths: Sequence[str | Path], model, *, manifest=None,
     preds = [Prediction(p, info.get("name", model.name), list(model.labels), pr, list(notes))
              for p, pr in zip(kept, proba)]
     return preds, skipped
+
+
+def no_context_input(x: np.ndarray, info: dict, notes: list[str]) -> np.ndarray:
+    """``x`` of a file with no speaker context for a speaker-normalised entry: standardised
+    with the training corpus's statistics (stored in the entry), noted in ``notes``; ``x``
+    unchanged for an entry trained without speaker normalisation."""
+    if not (info.get("options") or {}).get("speaker_norm"):
+        return x
+    if info.get("train_mean") is None or info.get("train_std") is None:
+        raise PredictError(f"{info.get('name')}: trained with speaker normalisation but records "
+                           "no training statistics; give several files with --same-speaker")
+    mean, std = (np.asarray(info[k], np.float32) for k in ("train_mean", "train_std"))
+    notes.append("one file, no speaker context: normalised with the training statistics")
+    return ((x - mean) / np.where(std > 0, std, 1.0)).astype(np.float32)

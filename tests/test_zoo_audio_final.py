@@ -1,0 +1,64 @@
+"""Issue 14 item 6: final audio entries trained on every speaker (protocol all-speakers), their
+scores (same recipe's CV, with and without speaker context; a cross corpus) and the fallback of
+a speaker-normalised entry when one file comes without speaker context."""
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from emobench.zoo import load_pretrained
+from emobench.zoo.manifest import Manifest
+from media_samples import write_wav
+
+
+def _final_entries():
+    return [e for e in Manifest.packaged() if e.protocol.get("name") == "all-speakers"]
+
+
+def test_no_context_input_uses_the_training_statistics_only_for_normalised_entries():
+    from emobench.zoo.speaker_predict import no_context_input
+
+    x = np.array([[2.0, 5.0]], np.float32)
+    info = {"options": {"speaker_norm": True}, "train_mean": [1.0, 5.0], "train_std": [2.0, 0.0]}
+    notes: list[str] = []
+    np.testing.assert_allclose(no_context_input(x, info, notes), [[0.5, 0.0]])
+    assert any("no speaker context" in n for n in notes)
+    assert no_context_input(x, {"options": {}}, []) is x
+
+
+def test_export_trains_on_every_speaker_and_scores_the_recipe_both_ways(synth_corpus, tmp_path):
+    from emobench.zoo.export_audio import export_audio
+    from emobench.zoo.predict import predict_file
+
+    ex = export_audio("audio_logreg", "eGeMAPSv02", norm=True, data_root=str(synth_corpus),
+                      out_dir=tmp_path, folds=2, command="test")
+    e = ex.entry
+    assert e.protocol["name"] == "all-speakers" and not e.protocol["val_speakers"]
+    assert e.protocol["train_speakers"] == e.dataset["speakers"] and e.metrics["train"]["clips"]
+    for way in ("cv", "cv_no_context"):
+        assert e.metrics[way]["scored"] == 2 and 0 <= e.metrics[way]["accuracy"][0] <= 1
+    card = ex.card.read_text()
+    assert "ALL speakers" in card and "no speaker context" in card
+    model = load_pretrained(e.name, manifest=ex.manifest)
+    info = model.zoo_info
+    assert info["options"]["speaker_norm"] and len(info["train_std"]) == 88
+    wav = next(synth_corpus.rglob("*.mp4"))
+    pred = predict_file(wav, model)
+    assert any("training statistics" in n for n in pred.notes)
+    from emobench.zoo.predict import model_input
+    raw, _ = model_input(wav, info)
+    mean, std = np.array(info["train_mean"]), np.array(info["train_std"])
+    expected = model.predict_proba(((raw - mean) / np.where(std > 0, std, 1)).astype(np.float32))
+    np.testing.assert_allclose(pred.probabilities, expected[0], atol=1e-6)
+
+
+@pytest.mark.parametrize("entry", _final_entries(), ids=lambda e: e.name)
+def test_shipped_final_entries_predict_one_file_and_one_speaker(entry, tmp_path):
+    from emobench.cli import main
+
+    wavs = [str(write_wav(tmp_path / f"{i}.wav", 0.8, seed=i)) for i in range(3)]
+    assert entry.metrics["cross"]["classes"] == 6 and entry.size < 1_000_000
+    one = CliRunner().invoke(main, ["predict", wavs[0], "--model", entry.name])
+    assert one.exit_code == 0, one.output
+    same = CliRunner().invoke(main, ["predict", *wavs, "--model", entry.name, "--same-speaker"])
+    assert same.exit_code == 0 and "speaker-normalised over the 3 files" in same.output, \
+        same.output
