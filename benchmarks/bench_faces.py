@@ -21,8 +21,9 @@ CASES = [
     ("face_cnn", (48, 48, 1), {"filters": [16, 32, 64, 128]}),
     ("face_cnn", (48, 48, 1), {}),
     ("frame_cnn", (48, 48, 3), {}),
+    ("resnet50", (1, 48, 48, 3), {}),  # per frame: a clip of one frame
 ]
-IDS = ["face_cnn-16-128", "face_cnn-32-256", "frame_cnn"]
+IDS = ["face_cnn-16-128", "face_cnn-32-256", "frame_cnn", "resnet50"]
 
 
 def _data(shape, n: int = N):

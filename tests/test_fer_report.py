@@ -20,8 +20,10 @@ def test_fusion_section_lists_every_branch_with_what_it_was_fitted_on():
               "face_model": "/x/best.keras", "svm_fit": {"clips": 11},
               "scores": {k: s for k in ("audio", "video", "fusion_avg", "fusion_svm_loo",
                                         "fusion_svm_rml")}}
+    fusion["scores_speaker_norm"] = fusion["scores"]
     text = render_fusion(fusion)
-    assert text.count("| 0.429 | 0.400 |") == 5 and "leave one clip out" in text
+    assert text.count("| 0.429 | 0.400 |") == 9 and "leave one clip out" in text
+    assert text.count("| speaker-norm |") == 4
     assert "the 11 clips of the RML sample" in text and "ever saw actor 05" in text
     assert "(0 of the 7 clips)" in text  # every class appears twice or more
 

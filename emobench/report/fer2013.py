@@ -89,16 +89,24 @@ def render_fusion(fusion: dict) -> str:
              f"({a['clips']} clips), applied to the AAC track of each audio-visual mp4. Video: "
              f"the FER2013-trained face model (`{Path(fusion['face_model']).name}`), each clip "
              f"the mean of its 16 face crops. Neither branch ever saw actor {t['actor']}.", "",
-             "| branch / fusion | fitted on | accuracy | UAR | predictions |",
-             "|---|---|---|---|---|"]
+             "Audio features as extracted (raw), or standardised per speaker (each training "
+             "actor over its own clips; actor 05 over its 7 unlabelled test clips, which uses "
+             "their statistics but not their labels; RML over its speaker's clips).", "",
+             "| branch / fusion | fitted on | audio features | accuracy | UAR | predictions |",
+             "|---|---|---|---|---|---|"]
     what = {"audio": "RAVDESS speech, other actors", "video": "FER2013 Training",
             "fusion_avg": "nothing (mean of the two)",
             "fusion_svm_loo": "the other 6 of these 7 clips (leave one clip out)",
+            "audio_speech_files": "(scored on actor 05's audio-only speech files instead)",
             "fusion_svm_rml": (f"the {fit['clips']} clips of the RML sample (6 classes, no "
                                f"neutral)" if fit else "")}
-    for key, s in fusion["scores"].items():
-        lines.append(f"| {key} | {what.get(key, '')} | {s['accuracy']:.3f} | {s['uar']:.3f} | "
-                     f"{', '.join(s['pred'])} |")
+    for variant, label in (("scores", "raw"), ("scores_speaker_norm", "speaker-norm")):
+        for key, s in fusion.get(variant, {}).items():
+            if key == "video" and variant != "scores":
+                continue  # the video branch has no audio features: the same either way
+            lines.append(f"| {key} | {what.get(key, '')} | "
+                         f"{'-' if key == 'video' else label} | {s['accuracy']:.3f} | "
+                         f"{s['uar']:.3f} | {_preds(s['pred'])} |")
     lines += ["", f"Truth: {', '.join(t['truth'])}. Chance 1/7 = 0.143. Seven clips of one "
               "actor: one clip moves accuracy by 0.14, so this shows that real audio-visual "
               "files go through both branches and fusion end to end, and says little about "
@@ -108,6 +116,12 @@ def render_fusion(fusion: dict) -> str:
               f"has ({_singletons(t['truth'])} of the {len(t['truth'])} clips), and the RML "
               "fit cannot answer neutral.", ""]
     return "\n".join(lines)
+
+
+def _preds(pred: list[str]) -> str:
+    if len(pred) <= 10:
+        return ", ".join(pred)
+    return f"{len(pred)} clips" + "".join(f", {pred.count(k)} {k}" for k in sorted(set(pred)))
 
 
 def _singletons(truth: list[str]) -> int:
