@@ -7,7 +7,8 @@ Streams, one after another as fast as possible, the first 6 audio-visual speech 
 ``ravdess-av/Actor_05`` (1280x720 H.264, ~3.5 s each) and, separately, the clips of
 ``rml-sample`` (320x240 Cinepak, 3-6 s), through the zoo's default entries (hop 0.5 s,
 windows 2.5 s), and reports per hop p50 / p95 of each stage and the real-time factor.
-``EMOBENCH_LIVE_VIDEO=ENTRY`` measures another video entry; with ``EMOBENCH_LIVE_REPORT=DIR``
+``EMOBENCH_LIVE_VIDEO=ENTRY`` measures another video entry, ``EMOBENCH_LIVE_FRAMES=N`` a
+frame model averaging N crops a window; with ``EMOBENCH_LIVE_REPORT=DIR``
 each corpus's table is also written to ``DIR/<corpus>.md``.
 """
 from __future__ import annotations
@@ -65,7 +66,9 @@ def test_live_latency_one_core(benchmark, figure, corpus):
     cv2.setNumThreads(1)
     paths = _clips(corpus)
     live = LivePredictor.from_zoo(video=os.environ.get("EMOBENCH_LIVE_VIDEO",
-                                                       DEFAULT_ENTRIES["video"]))
+                                                       DEFAULT_ENTRIES["video"]),
+                                  video_frames=int(os.environ.get("EMOBENCH_LIVE_FRAMES", 0))
+                                  or None)
     rows: list[dict] = []
     cpu_rows: list[dict] = []
 
@@ -78,7 +81,8 @@ def test_live_latency_one_core(benchmark, figure, corpus):
             cpu_rows.append(hop_timings(result, cpu=True))
 
     # warm-up (graph tracing, openSMILE start-up) on the first clip, untimed
-    for _ in run(LivePredictor(live.audio.model, live.video.model), _stream(paths[:1])):
+    for _ in run(LivePredictor(live.audio.model, live.video.model,
+                               video_frames=live.video.window_frames), _stream(paths[:1])):
         pass
     load = os.getloadavg()[0]
     benchmark.pedantic(stream, rounds=1, iterations=1)
@@ -88,7 +92,8 @@ def test_live_latency_one_core(benchmark, figure, corpus):
     cores = len(os.sched_getaffinity(0))
     header = (f"{len(paths)} {CORPORA[corpus][3]} streamed back to back, "
               f"{live.audio.model.zoo_info['name']} + {live.video.model.zoo_info['name']}, "
-              f"hop {live.hop} s, windows {live.audio_window} s, {cores} core(s) allowed, "
+              f"hop {live.hop} s, windows {live.audio_window} s, {live.video.window_frames} "
+              f"face crops a video window, {cores} core(s) allowed, "
               f"1 thread, load average {load[0]:.1f} before / {load[1]:.1f} after\n\n")
     print("\n" + header + table)
     e2e = sorted(r["end_to_end"] for r in rows)

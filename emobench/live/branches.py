@@ -75,7 +75,8 @@ class VideoBranch:
     near the last face (a full-frame search only when the track is lost). A whole-stream
     window (``whole``, the flush) is sampled and tracked afresh exactly as a clip offline."""
 
-    def __init__(self, model, min_face_fraction: float = MIN_FACE_FRACTION) -> None:
+    def __init__(self, model, min_face_fraction: float = MIN_FACE_FRACTION,
+                 window_frames: int | None = None) -> None:
         from emobench.zoo.predict import _detector
 
         info = _info(model)
@@ -88,6 +89,12 @@ class VideoBranch:
         self.notes: list[str] = []
         self.detector = _detector(params, self.notes)
         self.frames, self.size = int(params["frames"]), int(params["size"])
+        # a frame model may average fewer crops a sliding window than a clip (cheaper); a clip
+        # model takes exactly its frames
+        self.window_frames = int(window_frames or self.frames)
+        if self.window_frames != self.frames and not self.per_frame:
+            raise ValueError(f"{info.get('name')}: a clip model takes {self.frames} frames; "
+                             f"only frame models (face_images) sample another number")
         self.margin = float(params.get("margin", faces.MARGIN))
         self.smooth = int(params.get("smooth", faces.SMOOTH))
         self.model, self.min_face_fraction = model, float(min_face_fraction)
@@ -116,7 +123,8 @@ class VideoBranch:
             if found.any():
                 self.last_box = tuple(int(v) for v in boxes[np.flatnonzero(found)[-1]])
         else:
-            picked = grid_indices(times, span[0], span[1], origin, stride, self.frames)
+            picked = grid_indices(times, span[0], span[1], origin, stride,
+                                  self.window_frames)
             keys = [float(times[i]) for i in picked]
             rgb, boxes, found = self._track(keys, [window[i] for i in picked], span[0])
         self.box = tuple(int(v) for v in boxes[-1]) if found.any() else None

@@ -20,9 +20,10 @@ from emobench.live.frames import check_frame
 from emobench.live.latency import Stopwatch
 
 #: The zoo's default entries: the best audio model on real RAVDESS speech (held-out accuracy
-#: 0.476), and the zoo's only face-clip model small enough for a robot (no FER2013 entry yet).
+#: 0.476), and the frame model trained on real faces (FER2013 Training; PublicTest 0.571),
+#: which scores each sampled face crop of a window (the C3D entry learnt generated faces).
 DEFAULT_ENTRIES = {"audio": "audio_svm-emobase2010.ravdess_speaker-independent",
-                   "video": "c3d-faces.synth_speaker-independent"}
+                   "video": "face_cnn-faces.fer2013_official"}
 HOP = 0.5
 WINDOW = 2.5
 #: A modality this far behind the other no longer holds a hop back (a stalled microphone).
@@ -67,19 +68,21 @@ class LivePredictor:
     """Results every ``hop`` seconds over the last ``audio_window`` / ``video_window`` seconds
     of each modality. ``audio_model`` and ``video_model`` are zoo models (or trained models that
     carry their ``zoo_info``); either may be None. ``fuser`` is a fusion model over
-    ``[p_audio | p_video]`` (default: their average)."""
+    ``[p_audio | p_video]`` (default: their average). ``video_frames``: face crops a sliding
+    window of a frame model averages (default: the entry's frames per clip; fewer costs less)."""
 
     def __init__(self, audio_model=None, video_model=None, *, fuser=None, hop: float = HOP,
                  audio_window: float = WINDOW, video_window: float = WINDOW,
                  silence_rms: float = SILENCE_RMS,
-                 min_face_fraction: float = MIN_FACE_FRACTION) -> None:
+                 min_face_fraction: float = MIN_FACE_FRACTION,
+                 video_frames: int | None = None) -> None:
         if audio_model is None and video_model is None:
             raise ValueError("LivePredictor needs an audio model, a video model or both")
         if hop <= 0 or audio_window <= 0 or video_window <= 0:
             raise ValueError(f"hop and windows must be > 0 s; got {hop}, {audio_window}, "
                              f"{video_window}")
         self.audio = AudioBranch(audio_model, silence_rms) if audio_model is not None else None
-        self.video = (VideoBranch(video_model, min_face_fraction)
+        self.video = (VideoBranch(video_model, min_face_fraction, video_frames)
                       if video_model is not None else None)
         models = [m for m in (audio_model, video_model) if m is not None]
         self.labels = list(models[0].labels)
@@ -177,7 +180,7 @@ class LivePredictor:
             whole = last and v0 <= self._origin
             video, why = self.video.predict(
                 times, frames, clock, span=None if whole else (v0, end), origin=self._origin,
-                stride=self.video_window / self.video.frames)
+                stride=self.video_window / self.video.window_frames)
             if why:
                 notes.append(f"video abstains: {why}")
         start = clock.start()
