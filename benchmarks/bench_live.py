@@ -67,8 +67,8 @@ def test_live_latency_one_core(benchmark, figure, corpus):
     paths = _clips(corpus)
     live = LivePredictor.from_zoo(video=os.environ.get("EMOBENCH_LIVE_VIDEO",
                                                        DEFAULT_ENTRIES["video"]),
-                                  video_frames=int(os.environ.get("EMOBENCH_LIVE_FRAMES", 0))
-                                  or None)
+                                  **({"video_frames": int(os.environ["EMOBENCH_LIVE_FRAMES"])}
+                                     if os.environ.get("EMOBENCH_LIVE_FRAMES") else {}))
     rows: list[dict] = []
     cpu_rows: list[dict] = []
 

@@ -170,6 +170,19 @@ def test_a_frame_model_scores_the_mean_of_its_face_crops_live_as_offline(models,
     assert all(abs(float(r.video.sum()) - 1) < 1e-4 for r in seen)
 
 
+def test_zoo_predictor_samples_fewer_crops_a_window_but_a_whole_clip_as_offline(synth_scan):
+    from emobench.live.predictor import FRAME_MODEL_WINDOW_FRAMES
+    from emobench.zoo.predict import predict_file
+
+    live = LivePredictor.from_zoo(audio=None, hop=1000.0, video_window=1000.0)
+    assert live.video.per_frame and live.video.window_frames == FRAME_MODEL_WINDOW_FRAMES
+    assert live.video.frames > FRAME_MODEL_WINDOW_FRAMES  # the entry's 16 a clip
+    path = next(c.path for c in synth_scan.clips if c.path.suffix == ".mp4")
+    (r,) = _results(live, file_events(path))
+    np.testing.assert_allclose(r.video, predict_file(path, live.video.model).probabilities,
+                               atol=1e-6)
+
+
 @pytest.fixture(scope="module")
 def clip_model():
     """The zoo's C3D clip model (features ``faces``: 8 crops in, one clip's probabilities)."""

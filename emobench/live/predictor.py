@@ -26,6 +26,11 @@ DEFAULT_ENTRIES = {"audio": "audio_svm-emobase2010.ravdess_speaker-independent",
                    "video": "face_cnn-faces.fer2013_official"}
 HOP = 0.5
 WINDOW = 2.5
+#: Face crops a sliding window of a frame model averages in a zoo predictor: one every 0.31 s
+#: of a 2.5 s window, as dense as the C3D entry samples, and half the cost of the FER2013
+#: entry's 16 a clip (its p95 compute was ~120 ms a hop at 720p on one core with 16, ~85 with
+#: 8; reports/live-latency.md). A whole clip still averages the entry's 16, as offline.
+FRAME_MODEL_WINDOW_FRAMES = 8
 #: A modality this far behind the other no longer holds a hop back (a stalled microphone).
 MAX_LAG = 1.0
 
@@ -109,8 +114,10 @@ class LivePredictor:
         """A predictor from zoo entry names (None leaves that branch out)."""
         from emobench.zoo.fetch import load_pretrained
 
-        return cls(load_pretrained(audio) if audio else None,
-                   load_pretrained(video) if video else None, **options)
+        video_model = load_pretrained(video) if video else None
+        if video_model is not None and video_model.zoo_info.get("features") == "face_images":
+            options.setdefault("video_frames", FRAME_MODEL_WINDOW_FRAMES)
+        return cls(load_pretrained(audio) if audio else None, video_model, **options)
 
     # -- pushing -------------------------------------------------------------------------
     def push_video(self, frame, t: float) -> list[LiveResult]:
