@@ -343,7 +343,7 @@ def report_cmd(run_dir: Path, db: Path | None, run_id: str | None, fmt: str,
     the database only; never re-runs anything)."""
     import shlex
 
-    from emobench.report import render_report
+    from emobench.report import render_report, write_report
 
     args = [("--db", db) if db else ("--run-dir", run_dir), ("--run", run_id),
             ("--format", fmt), ("--out", out)]
@@ -352,34 +352,20 @@ def report_cmd(run_dir: Path, db: Path | None, run_id: str | None, fmt: str,
     from emobench.harness.skipped import run_skips
 
     try:
-        text = render_report(db or run_dir, fmt, run_id, command)
-        skips, unnamed = run_skips(db or run_dir, run_id)
-        listed = _skipped_section(skips, unnamed)
-        if fmt == "markdown":  # the list goes into the report; other formats: on stderr
-            text += "\n" + listed
-        elif skips or unnamed:
-            click.echo(listed.rstrip(), err=True)
         if out is None:
-            click.echo(text, nl=False)
+            click.echo(render_report(db or run_dir, fmt, run_id, command), nl=False)
         else:
-            from emobench.atomic import atomic_write_text
-
-            atomic_write_text(out, text)
+            write_report(db or run_dir, out, fmt, run_id, command)
             click.echo(f"{out}: {fmt} report written", err=True)
+        skips, unnamed = run_skips(db or run_dir, run_id)
+        if fmt not in ("markdown", "json"):  # those two list them inside the report
+            for line in skips:
+                click.echo(f"skipped {line}", err=True)
+            if unnamed and not skips:
+                click.echo(f"{unnamed} file(s) skipped (see the cache's skipped.jsonl)",
+                           err=True)
     except (ValueError, FileNotFoundError, LookupError) as err:
         raise EmobenchError(str(err)) from None
-
-
-def _skipped_section(skips: list[str], unnamed: int) -> str:
-    lines = ["## Skipped files", ""]
-    if skips:
-        lines += [f"- {line}" for line in skips]
-    elif unnamed:
-        lines.append(f"{unnamed} file(s) skipped; these cells predate the list (see the "
-                     f"preprocessing cache's skipped.jsonl).")
-    else:
-        lines.append("No file was skipped.")
-    return "\n".join(lines) + "\n"
 
 
 _MANIFEST_OPTION = click.option(

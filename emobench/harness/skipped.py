@@ -13,6 +13,11 @@ def run_skips(source: str | Path, run_id: str | None = None) -> tuple[list[str],
 
     with ResultStore(database_file(source), readonly=True) as store:
         cells = store.cells(store.run(run_id)["run_id"])
+    return cell_skips(cells)
+
+
+def cell_skips(cells: list[dict]) -> tuple[list[str], int]:
+    """:func:`run_skips` of cells already read from the results store."""
     lines: set[str] = set()
     unnamed = 0
     for cell in cells:

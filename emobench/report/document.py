@@ -165,12 +165,13 @@ def build_report(store: ResultStore, run_id: str | None = None, command: str | N
     dataset = config.get("dataset") or (cells[0]["dataset"] if cells else "dataset")
     tables = [build_table(layout, cells, dataset, protocols)
               for layout in (layouts or thesis_layouts())]
+    from emobench.harness.skipped import cell_skips
     from emobench.report.robustness import robustness_tables
 
     return Report(run, command, _header(run, command), protocols, _notes(protocols, dataset),
                   splits(cells), tables, store.failures(run["run_id"]),
                   _rml_chance(store, cells),
-                  {"robustness": robustness_tables(store, cells)})
+                  {"robustness": robustness_tables(store, cells), "skipped": cell_skips(cells)})
 
 
 def split_lines(report: Report) -> list[str]:

@@ -57,7 +57,19 @@ def to_markdown(report: Report) -> str:
                 tabulate(table.rows, headers=table.headers, tablefmt="pipe",
                          disable_numparse=True), ""]
     out += _failure_lines(report, "## Failures", "- ")
+    out += skipped_lines(report, "## Skipped files", "- ")
     return "\n".join(out).rstrip() + "\n"
+
+
+def skipped_lines(report: Report, heading: str, bullet: str) -> list[str]:
+    """The files preprocessing skipped for the run's cells, with the reasons."""
+    lines, unnamed = report.extra.get("skipped", ([], 0))
+    if not lines and not unnamed:
+        return [heading, "", "No file was skipped.", ""]
+    if not lines:
+        return [heading, "", f"{unnamed} file(s) skipped; these cells predate the list (see "
+                             f"the preprocessing cache's skipped.jsonl).", ""]
+    return [heading, ""] + [f"{bullet}{_md_escape(line)}" for line in lines] + [""]
 
 
 def _failure_lines(report: Report, heading: str, bullet: str) -> list[str]:
@@ -165,5 +177,6 @@ def to_json(report: Report) -> str:
            "report_command": report.command, "config": report.run.get("config"),
            "provenance": report.run.get("provenance"), "protocols": report.protocols,
            "notes": report.notes, "splits": report.splits, "rml_chance": report.rml_chance,
-           "tables": tables, "failures": report.failures}
+           "tables": tables, "failures": report.failures,
+           "skipped": report.extra.get("skipped", ([], 0))[0]}
     return json.dumps(doc, indent=2, allow_nan=False) + "\n"
