@@ -47,6 +47,10 @@ def test_images_suite_trains_on_training_and_scores_each_official_split(fer, tmp
         assert 0 <= m["val_accuracy"] <= 1 and "privatetest_uar" in m
     again = CliRunner().invoke(main, args)
     assert again.exit_code == 0 and "0 trained, 1 reused" in again.output
+    report = CliRunner().invoke(main, ["report", "--run-dir", str(tmp_path / "runs")])
+    assert report.exit_code == 0 and "FER2013 image suite" in report.output
+    n_train = int(rows[0]["metrics"]["n_train"])
+    assert f"| face_cnn | Training ({n_train} images) | PrivateTest |" in report.output
 
 
 def test_images_suite_rejects_another_dataset_or_model(fer, tmp_path):

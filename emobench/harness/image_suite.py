@@ -137,8 +137,30 @@ def suite_table(run_dir: str | Path, run_id: str | None = None) -> str:
     from emobench.harness.store import ResultStore
 
     with ResultStore(run_dir, readonly=True) as store:
-        run = store.run(run_id)
-        rows = [r for r in store.cells(run["run_id"]) if r["features"] == "face_images"]
+        return _table(store, run_id)
+
+
+def suite_markdown(store, run_id: str | None = None, command: str | None = None) -> str:
+    """``emobench report`` of an images run: provenance, the table, how epochs were chosen."""
+    run = store.run(run_id)
+    prov, cfg = run.get("provenance") or {}, run.get("config") or {}
+    hw = prov.get("hardware") or {}
+    lines = ["# FER2013 image suite (official splits)", "",
+             *([f"Report: `{command}`", ""] if command else []),
+             f"Run `{run['run_id']}`: `{run.get('command')}`; git {prov.get('git')}, "
+             f"{prov.get('date')}, Keras backend {prov.get('backend')}, {hw.get('cpu')} "
+             f"({hw.get('cores')} cores).", "",
+             f"Trained on FER2013 Training ({cfg.get('train_limit') or 'all'} images"
+             f"{', a seeded subset' if cfg.get('train_limit') else ''}), {cfg.get('epochs')} "
+             f"epochs, the epoch picked on a stratified {cfg.get('holdout', 0):.0%} of Training; "
+             "scored on PublicTest (and PrivateTest when present), flip-averaged.", "",
+             _table(store, run["run_id"])]
+    return "\n".join(lines)
+
+
+def _table(store, run_id: str | None = None) -> str:
+    run = store.run(run_id)
+    rows = [r for r in store.cells(run["run_id"]) if r["features"] == "face_images"]
     lines = ["| model | trained on | scored on | accuracy | UAR | macro F1 | params | "
              "epochs | s/epoch |", "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
