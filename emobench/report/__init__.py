@@ -41,6 +41,9 @@ def render_report(source: str | Path, format: str = "markdown", run_id: str | No
 
     try:
         with ResultStore(db, readonly=True) as store:
+            if format == "markdown" and store.run(run_id).get("suite") == "images":
+                from emobench.harness.image_suite import suite_markdown
+                return suite_markdown(store, run_id, command)  # FER2013: no thesis layouts
             report = build_report(store, run_id, command)
             if format == "html":
                 from emobench.report.html import to_html
