@@ -242,6 +242,9 @@ def preprocess_cmd(dataset: str, data_root: Path | None, stages: str, feature_se
 @click.option("--video-set", "video_sets", multiple=True,
               help="NAME=DIR video clips for --frame-model (repeatable) [default: rml-sample "
                    "and ravdess-av of $EMOBENCH_DATA].")
+@click.option("--eval-folds", default=None,
+              help="Robustness suite: score only these folds (comma-separated, 1-based) under "
+                   "corruption [default: all]; every fold still trains.")
 @click.option("--train-limit", default=None, type=int,
               help="Images suite: a seeded subset of this many Training images [default: 3000, "
                    "with 3 epochs and batch 64 unless given; 0: all 28,709].")
@@ -254,7 +257,8 @@ def run_cmd(suite: str, dataset: str, data_root: Path | None, epochs: int, folds
             cache_dir: Path | None, jobs: int | None, train_jobs: int | None,
             executor: str, ray_address: str | None, corruptions: str | None,
             severities: str, frame_models: tuple, images_root: str | None, image_limit: int,
-            video_sets: tuple, train_limit: int | None, no_progress: bool) -> None:
+            video_sets: tuple, eval_folds: str | None, train_limit: int | None,
+            no_progress: bool) -> None:
     """Train and score every cell of a suite; results go to RUN_DIR/results.sqlite. Cells
     already there are reused, so an interrupted run resumes where it stopped."""
     from emobench.harness import run_suite
@@ -270,9 +274,12 @@ def run_cmd(suite: str, dataset: str, data_root: Path | None, epochs: int, folds
                      "severities": tuple(int(v) for v in _csv(severities)),
                      "frame_models": frame_models, "images_root": images_root,
                      "image_limit": image_limit or None,
-                     "video_sets": dict(v.split("=", 1) for v in video_sets) or None}
+                     "video_sets": dict(v.split("=", 1) for v in video_sets) or None,
+                     "eval_folds": (tuple(int(v) - 1 for v in _csv(eval_folds))
+                                    if eval_folds else None)}
         except ValueError:
-            raise EmobenchError(f"--severities must be integers 1-5 and --video-set NAME=DIR; "
+            raise EmobenchError(f"--severities and --eval-folds must be integers and "
+                                f"--video-set NAME=DIR; "
                                 f"got {severities!r}, {list(video_sets)}") from None
         if models is not None and models.strip().lower() == "none":
             models = ""  # frame models only: no harness cells
@@ -282,7 +289,7 @@ def run_cmd(suite: str, dataset: str, data_root: Path | None, epochs: int, folds
         extra = {"train_limit": train_limit}
         epochs = None if given("epochs") == default else epochs  # the suite's own defaults
         batch_size = None if given("batch_size") == default else batch_size
-    elif corruptions or frame_models or images_root or video_sets:
+    elif corruptions or frame_models or images_root or video_sets or eval_folds:
         raise EmobenchError("--corruptions, --frame-model, --images and --video-set belong to "
                             "--suite robustness")
     try:

@@ -238,3 +238,15 @@ def test_frame_model_images_under_corruption_rerun_for_free(face_images, tmp_pat
     assert rows["clean"]["accuracy"] == 1.0 and rows["clean"]["n"] == 12
     # at an eighth of the light every disc reads as dark: only the sad half stays right
     assert rows["brightness"]["accuracy"] == 0.5
+
+
+def test_babble_talkers_are_other_speakers_else_other_clips(synth_scan):
+    from emobench.robustness.stages import babble_sources
+
+    clips = synth_scan.clips
+    speaker = {str(c.path): c.speaker for c in clips}
+    picked = babble_sources(clips, clips[0])
+    assert len(picked) == 3 and all(speaker[p] != clips[0].speaker for p in picked)
+    alone = [c for c in clips if c.speaker == clips[0].speaker]  # a one-speaker set (RML's)
+    picked = babble_sources(alone, alone[0])
+    assert len(picked) == 3 and str(alone[0].path) not in picked

@@ -27,10 +27,16 @@ def _root(cache_dir) -> Path:
     return Path(cache_dir) if cache_dir is not None else cache_root() / "features"
 
 
+#: Bumped when the choice of babble talkers changes (part of babble's cache key).
+BABBLE_VERSION = 2
+
+
 def babble_sources(clips: Sequence[Clip], clip: Clip, k: int = BABBLE_TALKERS) -> tuple[str, ...]:
-    """Paths of ``k`` clips of other speakers (the next ones in id order: stable)."""
+    """Paths of ``k`` clips of other speakers (the next ones in id order: stable); in a set of
+    one speaker (the RML sample) other clips of that speaker, never the clip itself."""
     pool = sorted((c for c in clips if c.speaker != clip.speaker and c.has_audio),
-                  key=lambda c: c.clip_id)
+                  key=lambda c: c.clip_id) or sorted(
+        (c for c in clips if c.clip_id != clip.clip_id and c.has_audio), key=lambda c: c.clip_id)
     if not pool:
         return ()
     start = sum(1 for c in pool if c.clip_id < clip.clip_id)
@@ -111,8 +117,10 @@ def corrupted_table(clips: Sequence[Clip], feature: str, corruption: str, severi
         from emobench.preprocess.audio import audio_stage_params
 
         clips = [c for c in clips if c.has_audio]
+        talkers = ({"babble": {"talkers": BABBLE_TALKERS, "version": BABBLE_VERSION}}
+                   if corruption == "babble" else {})
         cache = StageCache(_root(cache_dir), f"audio:{feature}",
-                           {**audio_stage_params(feature), **extra})
+                           {**audio_stage_params(feature), **extra, **talkers})
         babble = ({c.clip_id: babble_sources(clips, c) for c in clips}
                   if corruption == "babble" else {})
         fn = functools.partial(_corrupted_audio, feature_set=feature, babble=babble, **extra)

@@ -94,7 +94,8 @@ def run_robustness(models: Sequence[str] | None = None,
                    corruptions: Sequence[str] | None = None,
                    severities: Sequence[int] = SEVERITIES, frame_models: Sequence[str] = (),
                    images_root: str | None = None, image_limit: int | None = 1000,
-                   video_sets: dict | None = None, **options: Any) -> RobustnessSummary:
+                   video_sets: dict | None = None, eval_folds: Sequence[int] | None = None,
+                   **options: Any) -> RobustnessSummary:
     """Train (or reuse) the audio, video and fusion cells of ``models`` and score each under
     ``corruptions`` (default: all of its modality) at ``severities``, on its validation clips
     and on the cross-dataset sets it was scored on clean (RML, ``cross_root``).
@@ -105,7 +106,9 @@ def run_robustness(models: Sequence[str] | None = None,
     scored under the video corruptions on ``images_root`` (labelled face images, a seeded
     stratified subset of ``image_limit``) and on the video sets ``video_sets`` (name -> folder,
     default RML and RAVDESS AV of ``$EMOBENCH_DATA`` when present); see
-    :mod:`emobench.robustness.frame_models`. ``models=()``: no harness cells, frame models only."""
+    :mod:`emobench.robustness.frame_models`. ``models=()``: no harness cells, frame models only.
+    ``eval_folds``: only the cells of these folds (0-based) are scored under corruption (all
+    are trained), to bound the cost on a large corpus."""
     from emobench.progress import tqdm
 
     _check(corruptions, severities)
@@ -119,7 +122,8 @@ def run_robustness(models: Sequence[str] | None = None,
     config = _Config(options)
     with ResultStore(base.db_path) as store:
         ensure_table(store)
-        cells = store.cells(base.run_id) if base.run_id else []
+        cells = [c for c in (store.cells(base.run_id) if base.run_id else [])
+                 if eval_folds is None or (c["fold"] or 0) in eval_folds]
         done = {(r["key"], r["corruption"], r["severity"]) for r in stored_rows(store)}
         sets = _eval_sets(options, cells, store)
         jobs = [(c, which, corruption, s) for c in cells for which in sets
