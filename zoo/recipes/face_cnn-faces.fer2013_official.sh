@@ -1,13 +1,13 @@
 #!/bin/sh
 # Recipe of zoo entry face_cnn-faces.fer2013_official
 # Generated from `emobench/zoo_manifest.json` by `python -m emobench.zoo docs zoo`; do not edit by hand.
-# It made face_cnn-faces.fer2013_official-a11d1397.zip (sha256 a11d139778f15251220b28ee05805421b98cad985a4468c9da9e8852707b5d8e), git 9167140634142693c533faafeb423bd2bbae46c4+dirty.
+# It made face_cnn-faces.fer2013_official-c0a63fe6.zip (sha256 c0a63fe6a42d299a7406e3cb33acb2113160bf2a77f65dc346e6baf72d834ecd), git 36916649fb9cad8d1bf3de09d9d60e9cfcd7a7f9+dirty.
 # Run from the root of an emobench checkout with EMOBENCH_DATA set. CPU training is
 # not bit-for-bit deterministic: a rerun gives close, not identical, weights.
 set -e
 
 # 1. Train on FER2013 Training (official splits), score PublicTest:
-nice -n 10 python -m emobench.harness.images $EMOBENCH_DATA/fer2013 --model face_cnn --filters 16,32,64,128 --budget-min 17 --out runs/face_cnn
+nice -n 10 python -m emobench.harness.images $EMOBENCH_DATA/fer2013 --model face_cnn --filters 16,32,64,128 --budget-min 55 --holdout 0.1 --out runs/face_cnn
 
 # 2. Train on images, test on video (RML and RAVDESS audio-visual clips):
 python -m emobench.harness.image_to_video runs/face_cnn/best.keras --rml $EMOBENCH_DATA/rml-sample --ravdess $EMOBENCH_DATA/ravdess-av --out cross.json
