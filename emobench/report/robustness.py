@@ -104,7 +104,7 @@ def _table(modality, keys, acc, clean, lost) -> RobustnessTable:
     """One table; ``modality`` its title, whose first word picks the reference model."""
     corruptions = list(dict.fromkeys(c for k in keys for c in acc[k]))
     severities = sorted({s for k in keys for c in acc[k] for s in acc[k][c]})
-    mean_acc = {k: {c: {s: _mean(acc[k][c].get(s, {}).values()) for s in severities}
+    mean_acc = {k: {c: {s: _mean(acc[k].get(c, {}).get(s, {}).values()) for s in severities}
                     for c in corruptions} for k in keys}
     clean_acc = {k: _mean(clean[k].values()) for k in keys}
     base = modality.split(" ")[0]
