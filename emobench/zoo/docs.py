@@ -71,10 +71,16 @@ def render_table(manifest: Manifest, demo: bool | None = None) -> str:
             f"| [{e.name}](cards/{e.name}.md) ([recipe](recipes/{e.name}.sh)) | `{e.model}` | "
             f"{input_summary(e)} | {e.dataset.get('description', e.dataset.get('name'))} | "
             f"{_held_out(e)} | "
-            f"{_mean_std(e.cv.get('accuracy'))} ({e.cv.get('scored')} folds) | "
+            f"{_cv(e)} | "
             f"{_f(e.metrics.get('chance'))} | {e.params:,} | {_mb(e.size)} | "
             f"{'package' if e.source == 'package' else 'url'} |")
     return "\n".join(rows) + "\n"
+
+
+def _cv(e: Entry) -> str:
+    if not e.cv.get("scored"):  # e.g. FER2013's official splits: no folds to cross-validate
+        return "- (official split)" if e.features == "face_images" else "-"
+    return f"{_mean_std(e.cv.get('accuracy'))} ({e.cv.get('scored')} folds)"
 
 
 def _held_out(e: Entry) -> str:
