@@ -90,8 +90,9 @@ def test_layouts_put_each_thesis_value_in_its_position():
     svm_rml = audio_more.rows[0].specs[2 + 4]  # Emobase 2010's RML acc
     assert svm_rml.selection == {"model": "audio_svm", "features": "emobase2010"}
     assert (svm_rml.metric, svm_rml.thesis) == ("rml_accuracy", None)
-    assert [g for g, _ in audio.groups] == ["Emobase 2009", "Emobase 2010", "Emobase Large",
-                                            "eGeMAPS v02", "ComParE 2016"]  # thesis's first
+    assert [g for g, _ in audio.groups] == [  # the thesis's first
+        "Emobase 2009", "Emobase 2010", "Emobase Large", "eGeMAPS v02", "ComParE 2016",
+        "log-mel 64"]
     assert audio.columns[:4] == ("train acc", "val acc", "training time (s)",
                                  "cross-corpus acc")
     assert audio.split_by == ("protocol", "options.speaker_norm")

@@ -89,7 +89,8 @@ def _spec(table: str, key, select: dict, metric: str, unit: str = "ratio") -> Sp
 
 AUDIO_SETS = (("Emobase 2009", "emobase"), ("Emobase 2010", "emobase2010"),
               ("Emobase Large", "emo_large"), ("eGeMAPS v02", "eGeMAPSv02"),
-              ("ComParE 2016", "ComParE_2016"))  # the thesis's three first
+              ("ComParE 2016", "ComParE_2016"),
+              ("log-mel 64", "logmel"))  # the thesis's three first
 _AUDIO_COLUMNS = (("train acc", "train_accuracy", "ratio"), ("val acc", "val_accuracy", "ratio"),
                   ("training time (s)", "train_time", "seconds"),
                   ("cross-corpus acc", "cross_accuracy", "ratio"))
@@ -109,7 +110,8 @@ def audio_layout() -> Layout:
         tuple(c for _ in AUDIO_SETS for c, _, _ in _AUDIO_COLUMNS), tuple(rows),
         note="Emobase 2009 / 2010 / Large are openSMILE's emobase (988 features), emobase2010 "
              "(1582) and emo_large (6552); beyond the thesis, eGeMAPSv02 (88) and ComParE_2016 "
-             "(6373). Training time: the whole fit, in seconds. Speaker norm on: each "
+             "(6373); log-mel 64: the 64-band log-mel spectrogram of 3 s that audio_logmel_crnn "
+             "reads. Training time: the whole fit, in seconds. Speaker norm on: each "
              "speaker's features standardised over that speaker's own clips (training and "
              "validation speakers alike); its rows are never averaged with the others. "
              "Cross-corpus acc: the model scored on the run's cross corpus (--cross, e.g. "
