@@ -88,7 +88,10 @@ def install() -> None:
     if os.environ.get(VERBOSE_ENV) or "tensorflow" in sys.modules:
         return
     if "TF_CPP_MIN_LOG_LEVEL" not in os.environ:
-        os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"  # C++ logs after start-up
+        # C++ logs after start-up, ERROR included: what TF logs there during training are its
+        # own notices (tf.data's "NodeDef mentions attribute ...", oneDNN's uint8 fallback);
+        # a real failure still raises in Python
+        os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
         _set_level = True
     if _FINDER not in sys.meta_path:
         sys.meta_path.insert(0, _FINDER)

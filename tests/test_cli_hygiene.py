@@ -100,3 +100,16 @@ def test_run_summary_and_report_name_the_skipped_files(synth_corpus, tmp_path):
     assert report.exit_code == 0, report.output
     section = report.output.split("## Skipped files", 1)[1]
     assert str(bad) in section
+
+
+def test_tensorflow_runtime_notices_during_training_are_off_stderr(synth_corpus, tmp_path):
+    # a Keras cell's fit makes tf.data log "E0000 ... NodeDef mentions attribute ..." at
+    # ERROR level from the training worker; a command's stderr stays free of it
+    res = _emobench("--no-progress", "run", "--suite", "audio", "--models", "audio_cnn",
+                    "--feature-sets", "eGeMAPSv02", "--data-root", str(synth_corpus),
+                    "--folds", "2", "--epochs", "2", "--run-dir", str(tmp_path / "run"),
+                    "--cache-dir", str(tmp_path / "cache"))
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert "2 trained" in res.stdout + res.stderr
+    noise = [line for line in res.stderr.splitlines() if NOISE.match(line)]
+    assert not noise, noise

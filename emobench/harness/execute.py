@@ -255,7 +255,8 @@ def _init_worker(ctx: RunContext, threads: int, modules: list[str]) -> None:
 
     _die_with_parent()
 
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if not os.environ.get("EMOBENCH_VERBOSE"):  # see emobench.quiet
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     for name in ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS"):
         os.environ[name] = str(threads)
     for module in modules:  # where the cells' models are registered (a user's own, too)

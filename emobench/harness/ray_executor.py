@@ -234,7 +234,8 @@ class _Branches:
 def _setup(modules: list, infos: list) -> None:
     from emobench.registry import list_models, register_model
 
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if not os.environ.get("EMOBENCH_VERBOSE"):  # see emobench.quiet
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     for name, root in modules:
         if root and os.path.isdir(root) and root not in sys.path:
             sys.path.append(root)
