@@ -129,7 +129,10 @@ def _cross_corpus(synth_corpus, root):
     return root
 
 
-def test_tiny_robustness_run_stores_reports_and_reruns_for_free(synth_corpus, tmp_path):
+def test_tiny_robustness_run_stores_reports_and_reruns_for_free(synth_corpus, tmp_path,
+                                                                monkeypatch):
+    # no RML sample from $EMOBENCH_DATA: the counts below are of the validation and cross sets
+    monkeypatch.delenv("EMOBENCH_DATA", raising=False)
     from emobench.harness import ResultStore, run_suite
     from emobench.report import render_report
     from emobench.robustness.suite import split_key, stored_rows
