@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib.abc
 import importlib.util
+import logging
 import os
 import re
 import sys
@@ -62,6 +63,9 @@ class _QuietLoader(importlib.abc.Loader):
                 module.config.list_logical_devices()  # devices set up: cuInit's complaint
             except Exception:  # noqa: BLE001 - only the log lines matter here
                 pass
+        # its Python logger's warnings too ("... triggered tf.function retracing" on every
+        # few predictions of differently sized batches): advice for TF's developers, not ours
+        logging.getLogger("tensorflow").setLevel(logging.ERROR)
 
     def __getattr__(self, name):  # get_resource_reader, is_package, ... of the real loader
         return getattr(self._loader, name)

@@ -113,3 +113,15 @@ def test_tensorflow_runtime_notices_during_training_are_off_stderr(synth_corpus,
     assert "2 trained" in res.stdout + res.stderr
     noise = [line for line in res.stderr.splitlines() if NOISE.match(line)]
     assert not noise, noise
+
+
+def test_tensorflow_python_warnings_are_off_stderr_too():
+    code = ("import emobench.cli, tensorflow as tf\n"
+            "tf.get_logger().warning('5 out of the last 9 calls triggered tf.function retracing')\n"
+            "tf.get_logger().error('a real tensorflow error')\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("TF_CPP_MIN_LOG_LEVEL",
+                                                            "EMOBENCH_VERBOSE")}
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         timeout=600)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert "retracing" not in res.stderr and "a real tensorflow error" in res.stderr
