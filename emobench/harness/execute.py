@@ -17,6 +17,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from emobench import quiet
 from emobench.harness.cell import Cell
 from emobench.harness.data import AUDIO_FEATURES, FeatureTable, compute_features, num_classes
 from emobench.harness.pretrain import pretrain_frame_cnn
@@ -255,8 +256,9 @@ def _init_worker(ctx: RunContext, threads: int, modules: list[str]) -> None:
 
     _die_with_parent()
 
-    if not os.environ.get("EMOBENCH_VERBOSE"):  # see emobench.quiet
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    # a spawned worker does not re-run `python -m emobench.cli`'s __main__, so it keeps
+    # TensorFlow's log lines off stderr itself (unless --verbose)
+    quiet.install()
     for name in ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS"):
         os.environ[name] = str(threads)
     for module in modules:  # where the cells' models are registered (a user's own, too)

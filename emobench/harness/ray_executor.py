@@ -232,10 +232,10 @@ class _Branches:
 
 
 def _setup(modules: list, infos: list) -> None:
+    from emobench import quiet
     from emobench.registry import list_models, register_model
 
-    if not os.environ.get("EMOBENCH_VERBOSE"):  # see emobench.quiet
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    quiet.install()  # TensorFlow's log lines off the worker's stderr (unless --verbose)
     for name, root in modules:
         if root and os.path.isdir(root) and root not in sys.path:
             sys.path.append(root)

@@ -1,8 +1,4 @@
-"""The ``emobench`` command line: each command is a thin call of the public Python API.
-
-Heavy modules (Keras, OpenCV, openSMILE) are imported inside the commands, so ``emobench --help``
-starts instantly.
-"""
+"""``emobench preprocess``, ``run``, ``report`` and ``bench``: the harness's commands."""
 from __future__ import annotations
 
 import sys
@@ -10,90 +6,7 @@ from pathlib import Path
 
 import click
 
-from emobench import progress, quiet
-
-# Before any command imports Keras: TensorFlow prints its C++ start-up lines while it is being
-# imported, so they are kept off stderr from here on (unless --verbose).
-quiet.install()
-
-
-class EmobenchError(click.ClickException):
-    """A one-line error for the user (bad input, missing data)."""
-
-
-@click.group()
-@click.version_option(package_name="emobench")
-@click.option("--verbose", is_flag=True,
-              help="Show TensorFlow's C++ log lines (oneDNN, CUDA probing, CPU features).")
-@click.option("--no-progress", is_flag=True, help="No progress bar in any command.")
-def main(verbose: bool, no_progress: bool) -> None:
-    """emobench: benchmark harness and model zoo for multimodal emotion recognition."""
-    if verbose:
-        quiet.uninstall(verbose=True)
-    _no_bars(no_progress)
-
-
-def _no_bars(off: bool) -> None:
-    """--no-progress: no bar for the rest of the command, also in work it starts indirectly
-    (the generated corpus made on first use, preprocessing inside a run)."""
-    if off:
-        click.get_current_context().with_resource(progress.silenced())
-
-
-@main.group()
-def data() -> None:
-    """Datasets: generate the synthetic corpus, inspect a dataset folder."""
-
-
-@data.command("info")
-@click.argument("root", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--dataset", default="auto", show_default=True,
-              help="ravdess, rml, affectnet, images, synth, or auto (guess from the layout).")
-@click.option("--include-calm", is_flag=True, help="Keep RAVDESS's calm clips as an 8th label.")
-def data_info(root: Path, dataset: str, include_calm: bool) -> None:
-    """Print counts per emotion and per speaker, and every rejected file."""
-    from emobench.datasets import describe, load_dataset
-
-    try:
-        scan = load_dataset(dataset, root, include_calm=include_calm)
-    except (ValueError, FileNotFoundError) as err:
-        raise EmobenchError(str(err)) from None
-    click.echo(describe(scan))
-
-
-@data.command("synth")
-@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Folder to write the corpus into (Actor_XX/ folders and corpus.json).")
-@click.option("--actors", default=12, show_default=True, help="Number of actors (1-24).")
-@click.option("--seed", default=0, show_default=True, help="Random seed.")
-@click.option("--width", default=1280, show_default=True, help="Video width, pixels.")
-@click.option("--height", default=720, show_default=True, help="Video height, pixels.")
-@click.option("--duration", default=2.0, show_default=True, help="Clip length, seconds.")
-@click.option("--fps", default=30, show_default=True, help="Video frame rate.")
-@click.option("--jobs", "-j", default=None, type=int,
-              help="Worker processes [default: CPU count, at most 8].")
-@click.option("--no-progress", is_flag=True, help="No progress bar.")
-def data_synth(out: Path, actors: int, seed: int, width: int, height: int, duration: float,
-               fps: int, jobs: int, no_progress: bool) -> None:
-    """Generate the synthetic corpus in RAVDESS's layout (.mp4 + .wav per clip)."""
-    from emobench.datasets.synth import generate_corpus
-    from emobench.workers import default_jobs
-
-    _no_bars(no_progress)
-    try:
-        root = generate_corpus(out, actors=actors, seed=seed, width=width, height=height,
-                               duration=duration, fps=fps,
-                               jobs=jobs or default_jobs(),
-                               progress=not no_progress)
-    except ValueError as err:
-        raise EmobenchError(str(err)) from None
-    mp4 = len(list(root.glob("Actor_*/*.mp4")))
-    wav = len(list(root.glob("Actor_*/*.wav")))
-    click.echo(f"{root}: {mp4} .mp4 + {wav} .wav files, parameters in {root / 'corpus.json'}")
-
-
-def _csv(value: str) -> tuple[str, ...]:
-    return tuple(v.strip() for v in value.split(",") if v.strip())
+from emobench.cli.group import main, EmobenchError, _no_bars, _csv
 
 
 @main.command("preprocess")
@@ -252,8 +165,9 @@ def preprocess_cmd(dataset: str, data_root: Path | None, stages: str, feature_se
 def run_cmd(suite: str, dataset: str, data_root: Path | None, epochs: int, folds: int | None,
             seed: int, protocol: str, models: str | None, feature_sets: str | None,
             frames: int, size: int, detector: str, flow_method: str, batch_size: int,
-            learning_rate: float, patience: int, early_stop_speakers: int, include_calm: bool, rml_root: Path | None,
-            cross_root: Path | None, speaker_norm: str, pretrain_images: Path | None, pretrain_epochs: int, run_dir: Path,
+            learning_rate: float, patience: int, early_stop_speakers: int, include_calm: bool,
+            rml_root: Path | None, cross_root: Path | None, speaker_norm: str,
+            pretrain_images: Path | None, pretrain_epochs: int, run_dir: Path,
             cache_dir: Path | None, jobs: int | None, train_jobs: int | None,
             executor: str, ray_address: str | None, corruptions: str | None,
             severities: str, frame_models: tuple, images_root: str | None, image_limit: int,
@@ -375,198 +289,6 @@ def report_cmd(run_dir: Path, db: Path | None, run_id: str | None, fmt: str,
         raise EmobenchError(str(err)) from None
 
 
-_MANIFEST_OPTION = click.option(
-    "--manifest", type=click.Path(dir_okay=False, path_type=Path),
-    help="A manifest file of your own (e.g. from 'zoo export') instead of the packaged one.")
-
-
-@main.group()
-def zoo() -> None:
-    """Pretrained models: list, inspect, fetch and verify them; export your own."""
-
-
-@zoo.command("list")
-@_MANIFEST_OPTION
-@click.option("--json", "as_json", is_flag=True, help="Print the manifest entries as JSON.")
-def zoo_list(manifest: Path | None, as_json: bool) -> None:
-    """Every entry: what it was trained on, its held-out and cross-validated accuracy, its
-    size, and whether its file is at hand (inside the package or already downloaded)."""
-    import json
-
-    from tabulate import tabulate
-
-    from emobench.zoo import ZooError, list_entries, verify
-
-    try:
-        entries = list_entries(manifest)
-        states = {c.name: c.state for c in verify(manifest=manifest)}
-    except ZooError as err:
-        raise EmobenchError(str(err)) from None
-    if as_json:
-        click.echo(json.dumps([e.to_dict() for e in entries], indent=1))
-        return
-    rows = []
-    for e in sorted(entries, key=lambda e: e.demo):  # pipeline demos last, marked
-        cv = e.cv.get("accuracy")
-        rows.append([e.name + (" [pipeline demo: drawn faces]" if e.demo else ""),
-                     e.dataset.get("description", ""),
-                     f"{e.held_out.get('accuracy', float('nan')):.3f}",
-                     f"{cv[0]:.3f} ± {cv[1]:.3f}" if cv else "-", f"{e.size / 1e6:.1f} MB",
-                     e.source, {"ok": "yes", "missing": "not yet", "bad": "BAD"}[states[e.name]]])
-    click.echo(tabulate(rows, headers=["entry", "trained on", "held-out acc", "CV acc",
-                                       "size", "source", "at hand"], disable_numparse=True))
-
-
-@zoo.command("info")
-@click.argument("name")
-@_MANIFEST_OPTION
-def zoo_info(name: str, manifest: Path | None) -> None:
-    """Print the model card of entry NAME."""
-    from emobench.zoo import ZooError, render_card
-    from emobench.zoo.manifest import resolve
-
-    try:
-        click.echo(render_card(resolve(manifest).get(name)))
-    except ZooError as err:
-        raise EmobenchError(str(err)) from None
-
-
-@zoo.command("pull")
-@click.argument("names", nargs=-1)
-@click.option("--all", "pull_all", is_flag=True, help="Every entry.")
-@_MANIFEST_OPTION
-def zoo_pull(names: tuple[str, ...], pull_all: bool, manifest: Path | None) -> None:
-    """Download (url entries) and check the files of the entries NAMES."""
-    from emobench.zoo import ZooError, list_entries, pull
-
-    try:
-        names = tuple(e.name for e in list_entries(manifest)) if pull_all else names
-        if not names:
-            raise ZooError("name one or more entries (see 'emobench zoo list'), or --all")
-        for name in names:
-            click.echo(f"{name}: {pull(name, manifest)} (sha256 ok)")
-    except ZooError as err:
-        raise EmobenchError(str(err)) from None
-
-
-@zoo.command("verify")
-@click.argument("names", nargs=-1)
-@_MANIFEST_OPTION
-def zoo_verify(names: tuple[str, ...], manifest: Path | None) -> None:
-    """Check every packaged or downloaded entry file against its sha256 (downloads nothing);
-    exits with 1 when any file does not match."""
-    from emobench.zoo import ZooError, verify
-
-    try:
-        checks = verify(names or None, manifest)
-    except ZooError as err:
-        raise EmobenchError(str(err)) from None
-    for c in checks:
-        click.echo(f"{c.state.upper():8s} {c.name}: {c.detail}")
-    if any(c.state == "bad" for c in checks):
-        sys.exit(1)
-
-
-@zoo.command("export")
-@click.option("--run-dir", default="emobench-runs", show_default=True,
-              type=click.Path(file_okay=False, path_type=Path),
-              help="Run directory holding results.sqlite.")
-@click.option("--run", "run_id", default=None, help="Run id [default: the latest run].")
-@click.option("--cell", default="", help="The cell's key (or a unique prefix); omit to list them.")
-@click.option("--name", default=None,
-              help="Entry name [default: <model>-<features>.<dataset>_<protocol>].")
-@click.option("--out", "out_dir", default="zoo-export", show_default=True,
-              type=click.Path(file_okay=False, path_type=Path),
-              help="Where the archive, its manifest and its card go.")
-@click.option("--url", default=None, help="Where the archive will be downloadable from "
-                                          "(the entry's source becomes 'url').")
-@click.option("--ship", is_flag=True,
-              help="Maintainers: also add the entry to this checkout's package and zoo/.")
-def zoo_export(run_dir: Path, run_id: str | None, cell: str, name: str | None, out_dir: Path,
-               url: str | None, ship: bool) -> None:
-    """Package one trained cell of a results database as a zoo entry: the weights with the
-    scaling and label order they need, a model card and the manifest line with its hash."""
-    from emobench.zoo import ZooError, export_cell
-    from emobench.zoo import ship as ship_entry
-
-    try:
-        ex = export_cell(run_dir, cell, run_id=run_id, name=name, out_dir=out_dir, url=url)
-        if ship:
-            click.echo(f"shipped: {ship_entry(ex)}")
-    except (ZooError, LookupError) as err:
-        raise EmobenchError(str(err).strip("'\"")) from None
-    click.echo(f"{ex.entry.name}: {ex.archive} ({ex.entry.size:,} bytes, sha256 "
-               f"{ex.entry.sha256}); manifest {ex.manifest}; card {ex.card}")
-
-
-@main.command("predict")
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--model", "model_name", required=True, help="Zoo entry (see 'emobench zoo list').")
-@_MANIFEST_OPTION
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-@click.option("--same-speaker", is_flag=True,
-              help="The files are one speaker's: audio features are speaker-normalised over "
-                   "them (a single file falls back to the training statistics).")
-def predict_cmd(files: tuple[Path, ...], model_name: str, manifest: Path | None,
-                as_json: bool, same_speaker: bool) -> None:
-    """Run a zoo model on .mp4/.wav (or other audio/video) files, with the preprocessing
-    it was trained with, and print the emotion probabilities."""
-    import json
-
-    from emobench.zoo import ZooError, predict_file
-
-    if same_speaker or len(files) > 1:
-        from emobench.zoo.speaker_predict import predict_same_speaker
-        try:
-            if same_speaker:
-                preds, skipped = predict_same_speaker(files, model_name, manifest=manifest)
-            else:
-                preds, skipped = [predict_file(f, model_name, manifest=manifest)
-                                  for f in files], []
-        except ZooError as err:
-            raise EmobenchError(str(err)) from None
-        for line in skipped:
-            click.echo(f"skipped {line}", err=True)
-        for note in dict.fromkeys(n for p in preds for n in p.notes):
-            click.echo(f"note: {note}", err=True)
-        for pred in preds:
-            click.echo(json.dumps(pred.to_dict()) if as_json else pred.format())
-        return
-    file = files[0]
-    try:
-        pred = predict_file(file, model_name, manifest=manifest)
-    except ZooError as err:
-        raise EmobenchError(str(err)) from None
-    for note in pred.notes:
-        click.echo(f"note: {note}", err=True)
-    click.echo(json.dumps(pred.to_dict(), indent=1) if as_json else pred.format())
-
-
-@main.command("live")
-@click.argument("file", required=False, type=click.Path(path_type=Path))
-@click.option("--camera", type=int, default=None, help="Read camera N (OpenCV) instead of a file.")
-@click.option("--mic", is_flag=True, help="With --camera: also the default microphone "
-                                          "(needs the live extra: pip install 'emobench[live]').")
-@click.option("--fast", is_flag=True, help="A file as fast as possible, not at its real rate.")
-@click.option("--audio-model", default=None, help="Audio zoo entry ('none' leaves it out).")
-@click.option("--video-model", default=None, help="Video zoo entry ('none' leaves it out).")
-@click.option("--hop", default=0.5, show_default=True, help="Seconds between results.")
-@click.option("--window", default=2.5, show_default=True, help="Seconds per modality's window.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the video with the face box and the current emotion drawn on it.")
-def live_cmd(file: Path | None, camera: int | None, mic: bool, fast: bool,
-             audio_model: str | None, video_model: str | None, hop: float, window: float,
-             out: Path | None) -> None:
-    """Continuous emotion recognition over a file (at its real rate, or --fast) or a camera:
-    one JSON line per hop (fused, audio and video probabilities, window span, ms per stage)."""
-    from emobench.live.cli import live_main
-
-    try:
-        live_main(file, camera=camera, mic=mic, fast=fast, audio_model=audio_model,
-                  video_model=video_model, hop=hop, window=window, out=out, echo=click.echo)
-    except (ValueError, RuntimeError, OSError) as err:
-        raise EmobenchError(" ".join(str(err).split())) from None
-
 
 @main.command("bench")
 @click.option("--suite", default="video", show_default=True, help="video or fusion.")
@@ -603,7 +325,3 @@ def bench_cmd(suite: str, clips: int, frames: int, size: int, epochs: int, batch
         from emobench.atomic import atomic_write_text
 
         atomic_write_text(out, text)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
