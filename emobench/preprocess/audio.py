@@ -29,14 +29,21 @@ def audio_stage_params(feature_set: str) -> dict:
             "config": config_digest(feature_set), "opensmile": opensmile.__version__}
 
 
+def load_speech(path, rate: int = SAMPLE_RATE) -> np.ndarray:
+    """The mono signal of ``path`` at ``rate``; raises ``MediaError`` when it is too short or
+    silent to say anything (every audio stage's limits)."""
+    signal = load_audio(path, rate)
+    if signal.size < MIN_SECONDS * rate:
+        raise MediaError(path, f"audio too short ({signal.size / rate:.2f} s; "
+                               f"at least {MIN_SECONDS} s needed)")
+    if not np.any(np.abs(signal) > SILENCE):
+        raise MediaError(path, "silent audio (no sample above -80 dBFS)")
+    return signal
+
+
 def clip_audio_features(clip: Clip, feature_set: str = "emobase") -> dict[str, np.ndarray]:
     """The ``{"data": (F,) float32}`` features of one clip; raises ``MediaError`` on bad input."""
-    signal = load_audio(clip.path, SAMPLE_RATE)
-    if signal.size < MIN_SECONDS * SAMPLE_RATE:
-        raise MediaError(clip.path, f"audio too short ({signal.size / SAMPLE_RATE:.2f} s; "
-                                    f"at least {MIN_SECONDS} s needed)")
-    if not np.any(np.abs(signal) > SILENCE):
-        raise MediaError(clip.path, "silent audio (no sample above -80 dBFS)")
+    signal = load_speech(clip.path, SAMPLE_RATE)
     try:
         features = extract(signal, feature_set, SAMPLE_RATE)
     except ValueError as err:

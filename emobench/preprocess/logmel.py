@@ -14,9 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from emobench.datasets.clip import Clip
-from emobench.preprocess.audio import MIN_SECONDS, SILENCE
+from emobench.preprocess.audio import load_speech
 from emobench.preprocess.cache import StageCache, StageOutput, run_stage
-from emobench.preprocess.media import MediaError, load_audio
 
 #: The feature name of this stage (beside the openSMILE sets) and its fixed parameters.
 LOGMEL = "logmel"
@@ -78,12 +77,7 @@ def clip_logmel(clip: Clip, params: dict = LOGMEL_PARAMS) -> dict[str, np.ndarra
     """``{"data": (frames, mels) float32, "seconds": ...}`` of one clip; raises ``MediaError``
     on audio too short or silent (the same limits as the openSMILE stage)."""
     rate = params["rate"]
-    signal = load_audio(clip.path, rate)
-    if signal.size < MIN_SECONDS * rate:
-        raise MediaError(clip.path, f"audio too short ({signal.size / rate:.2f} s; "
-                                    f"at least {MIN_SECONDS} s needed)")
-    if not np.any(np.abs(signal) > SILENCE):
-        raise MediaError(clip.path, "silent audio (no sample above -80 dBFS)")
+    signal = load_speech(clip.path, rate)
     return {"data": logmel(signal, params), "seconds": np.float32(signal.size / rate)}
 
 
