@@ -144,10 +144,10 @@ def preprocess_cmd(dataset: str, data_root: Path | None, stages: str, feature_se
 @click.option("--severities", default="1,2,3,4,5", show_default=True,
               help="Robustness suite: comma-separated severities among 1-5.")
 @click.option("--frame-model", "frame_models", multiple=True,
-              type=click.Path(exists=True, dir_okay=False),
-              help="Robustness suite: a saved face-image model (.keras, e.g. FER2013's "
-                   "face_cnn) also scored under the video corruptions on --images and the "
-                   "video sets (repeatable).")
+              help="Robustness suite: a face-image model, a zoo entry's name (e.g. "
+                   "face_cnn-faces.fer2013_official: crops prepared as its card says) or a "
+                   "saved .keras file, also scored under the video corruptions on --images "
+                   "and the video sets (repeatable).")
 @click.option("--images", "images_root", type=click.Path(exists=True, file_okay=False),
               help="Labelled face images for --frame-model (FER2013's validation/ = PublicTest).")
 @click.option("--image-limit", default=1000, show_default=True,

@@ -10,6 +10,11 @@ corruptions, on sets they never trained on:
   mean of its crops' flip-averaged probabilities, as :mod:`emobench.harness.image_to_video`
   scores the clean clips.
 
+A frame model is a zoo entry's name (features ``face_images``, e.g.
+``face_cnn-faces.fer2013_official``: its file is checked against the manifest's sha256, and
+its crops are prepared as its card records: grayscale, size, margin, frames, detector) or a
+saved ``.keras`` file (prepared as ``FACE_PREP``, FER2013's images).
+
 One row per (model, set, corruption, severity, seed) in the ``robustness_frame`` table of the
 results database, severity 0 the clean score; a row already there is not recomputed.
 """
@@ -36,6 +41,63 @@ def model_id(checkpoint: str | Path) -> str:
     path = Path(checkpoint)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:8]
     return f"{path.parent.name}/{path.name}@{digest}"
+
+
+#: What a frame model's card must record of its crops (its ``preprocess``).
+PREP_KEYS = ("grayscale", "size", "margin", "frames", "detector")
+
+
+def entry_prep(entry) -> dict:
+    """The crop preparation a zoo entry's card records, as :func:`to_model_input` and the face
+    stage take it; ValueError for an entry that is not a frame model or does not record it."""
+    if entry.features != "face_images":
+        raise ValueError(f"zoo entry {entry.name!r} has features {entry.features!r}: not a "
+                         f"frame model (face_images)")
+    missing = [k for k in PREP_KEYS if k not in entry.preprocess]
+    if missing or not isinstance(entry.preprocess["detector"], str):
+        raise ValueError(f"zoo entry {entry.name!r}: its card does not record the crops' "
+                         f"{', '.join(missing) or 'detector name'}")
+    p = entry.preprocess
+    return {"grayscale": bool(p["grayscale"]), "size": int(p["size"]),
+            "margin": float(p["margin"]), "frames": int(p["frames"]), "detector": p["detector"]}
+
+
+def _is_file_spec(spec) -> bool:
+    return Path(spec).suffix == ".keras" or Path(spec).is_file()
+
+
+def frame_model_id(spec: str | Path, manifest=None) -> tuple[str, dict]:
+    """``(model id, crop preparation)`` of ``spec``: a saved ``.keras`` file (id
+    ``<folder>/<file>@<sha256[:8]>``, prepared as ``FACE_PREP``) or a zoo entry's name (id
+    ``<name>@<sha256[:8]>``, prepared as its card says). Loads nothing."""
+    from emobench.harness.image_to_video import FACE_PREP
+
+    if _is_file_spec(spec):
+        if not Path(spec).is_file():
+            raise FileNotFoundError(f"{spec}: no such frame model file")
+        return model_id(spec), dict(FACE_PREP)
+    from emobench.zoo.manifest import resolve
+
+    entry = resolve(manifest).get(str(spec))
+    return f"{entry.name}@{entry.sha256[:8]}", entry_prep(entry)
+
+
+def load_frame_model(spec: str | Path, manifest=None):
+    """The ``keras.Model`` of ``spec`` (see :func:`frame_model_id`); a zoo entry's file is
+    verified against its manifest sha256 and loaded in Keras's safe mode."""
+    from emobench.labels import EMOTIONS
+
+    if _is_file_spec(spec):
+        import keras
+
+        return keras.saving.load_model(spec)
+    from emobench.zoo.fetch import load_pretrained
+
+    model = load_pretrained(str(spec), manifest=manifest)
+    if list(model.labels) != list(EMOTIONS):
+        raise ValueError(f"zoo entry {spec!r}: labels {list(model.labels)}, not the 7 emotions "
+                         f"in emobench's order")
+    return model.keras_model
 
 
 def frame_rows(store: ResultStore) -> list[dict]:
@@ -112,7 +174,8 @@ def _video_accuracy(net, clips, corruption: str, severity: int, seed: int, class
     t0 = time.perf_counter()
     table = corrupted_table(clips, "faces", corruption, severity, seed=seed,
                             frames=int(prep["frames"]), size=int(prep["size"]),
-                            detector=prep.get("detector", "haar"), cache_dir=cache_dir)
+                            detector=prep.get("detector", "haar"),
+                            margin=float(prep["margin"]), cache_dir=cache_dir)
     cols = [EMOTIONS.index(c) for c in classes]
     truth = {c.clip_id: c.emotion for c in clips}
     correct = 0
@@ -124,17 +187,25 @@ def _video_accuracy(net, clips, corruption: str, severity: int, seed: int, class
     return correct / len(clips), len(clips) - len(table.ids), time.perf_counter() - t0
 
 
+def _image_input(x: np.ndarray, prep: dict) -> np.ndarray:
+    """Gray images (n, S, S, 1) uint8 as the model takes them (its size and channels)."""
+    if prep["grayscale"] and x.shape[1] == prep["size"]:
+        return x.astype("float32")
+    from emobench.harness.image_to_video import to_model_input
+
+    return to_model_input(np.repeat(x, 3, axis=-1), prep)
+
+
 def run_frame_models(store: ResultStore, checkpoints: Sequence[str],
                      corruptions: Sequence[str] | None = None,
                      severities: Sequence[int] = SEVERITIES, *, images_root: str | None = None,
                      image_limit: int | None = 1000, video_sets: dict | None = None,
-                     seed: int = 0, cache_dir=None, progress: bool = False):
-    """Score each checkpoint clean and under ``corruptions`` x ``severities`` on the images
+                     seed: int = 0, cache_dir=None, progress: bool = False, manifest=None):
+    """Score each frame model (a zoo entry name or a ``.keras`` file, see
+    :func:`frame_model_id`) clean and under ``corruptions`` x ``severities`` on the images
     and the video sets; returns ``(computed, reused, failed)`` as the suite counts them."""
-    import keras
     from tqdm.auto import tqdm
 
-    from emobench.harness.image_to_video import FACE_PREP
     from emobench.harness.images import predict_tta
     from emobench.labels import EMOTIONS, rml_classes
 
@@ -148,14 +219,14 @@ def run_frame_models(store: ResultStore, checkpoints: Sequence[str],
     computed = reused = 0
     failed: dict[str, str] = {}
     for checkpoint in checkpoints:
-        mid = model_id(checkpoint)
+        mid, prep = frame_model_id(checkpoint, manifest)
         sets = ([("images", images_root)] if images_root else []) + list(video_sets.items())
         todo = [(name, root, c, s) for name, root in sets for c, s in plan
                 if (mid, name, c, s, seed) not in done]
         reused += len(sets) * len(plan) - len(todo)
         if not todo:
             continue
-        net = keras.saving.load_model(checkpoint)
+        net = load_frame_model(checkpoint, manifest)
         loaded: dict = {}
         for name, root, corruption, severity in tqdm(todo, desc=f"frame model {mid}",
                                                      disable=not progress, unit="eval"):
@@ -167,7 +238,7 @@ def run_frame_models(store: ResultStore, checkpoints: Sequence[str],
                     ids, x, y = loaded[name]
                     t0 = time.perf_counter()
                     xc = corrupt_images(ids, x, corruption, severity, seed)
-                    p = predict_tta(net, xc.astype("float32"))
+                    p = predict_tta(net, _image_input(xc, prep))
                     acc, lost, seconds = float(np.mean(p.argmax(1) == y)), 0, \
                         time.perf_counter() - t0
                     n = len(ids)
@@ -177,7 +248,7 @@ def run_frame_models(store: ResultStore, checkpoints: Sequence[str],
                     clips = loaded[name]
                     classes = rml_classes() if name.startswith("rml") else EMOTIONS
                     acc, lost, seconds = _video_accuracy(net, clips, corruption, severity, seed,
-                                                         classes, FACE_PREP, cache_dir)
+                                                         classes, prep, cache_dir)
                     n = len(clips)
                     note = f"{n} clips of {root}, over {len(classes)} classes"
             except (ValueError, OSError) as err:

@@ -82,7 +82,7 @@ def _corrupted_audio(clip: Clip, *, feature_set: str, corruption: str, severity:
 
 
 def _corrupted_faces(clip: Clip, *, corruption: str, severity: int, seed: int, frames: int,
-                     size: int, detector) -> dict[str, np.ndarray]:
+                     size: int, detector, margin: float) -> dict[str, np.ndarray]:
     from emobench.preprocess.faces import crop_face, smooth_boxes
     from emobench.preprocess.tracking import detect_face, track_face
 
@@ -95,23 +95,31 @@ def _corrupted_faces(clip: Clip, *, corruption: str, severity: int, seed: int, f
     if not found.any():
         raise ValueError(f"no face found in any of the {frames} sampled frames under "
                          f"{corruption} {severity}")
-    crops = np.stack([crop_face(f, b, size) for f, b in zip(video, smooth_boxes(boxes))])
+    crops = np.stack([crop_face(f, b, size, margin)
+                      for f, b in zip(video, smooth_boxes(boxes))])
     return {"data": crops, "found": found}
 
 
 def corrupted_table(clips: Sequence[Clip], feature: str, corruption: str, severity: int, *,
                     seed: int = 0, frames: int = 8, size: int = 48, detector: str = "haar",
-                    cache_dir=None, jobs: int = 1, progress: bool = False) -> FeatureTable:
+                    margin: float | None = None, cache_dir=None, jobs: int = 1,
+                    progress: bool = False) -> FeatureTable:
     """The ``feature`` table (an openSMILE set or ``faces``) of ``clips`` under ``corruption``
-    at ``severity``; clips that lose their face or audio are in ``skipped``. Cached."""
+    at ``severity``; clips that lose their face or audio are in ``skipped``. Cached.
+    ``margin``: the face crops' margin (default the face stage's, as the harness cells
+    trained; a zoo frame model passes its card's)."""
     extra = {"corruption": corruption, "severity": int(severity), "seed": int(seed)}
     if feature == "faces":
         from emobench.preprocess.faces import face_stage
 
-        base, _ = face_stage(frames, size, detector, cache_dir=cache_dir)
+        from emobench.preprocess.faces import MARGIN
+
+        margin = MARGIN if margin is None else float(margin)
+        base, _ = face_stage(frames, size, detector, margin, cache_dir=cache_dir)
         cache = StageCache(_root(cache_dir), "faces", {**base.params, **extra})
         fn = functools.partial(_corrupted_faces, frames=frames, size=size,
-                               detector=base.params["detector"]["detector"], **extra)
+                               detector=base.params["detector"]["detector"], margin=margin,
+                               **extra)
         clips = [c for c in clips if c.has_video]
     else:
         from emobench.preprocess.audio import audio_stage_params

@@ -102,9 +102,10 @@ def run_robustness(models: Sequence[str] | None = None,
     ``options`` are :class:`~emobench.harness.runner.RunConfig`'s; the audio cells use the
     fusion's feature set (emobase2010) unless ``feature_sets`` says otherwise.
 
-    ``frame_models``: saved face-image models (``.keras``, e.g. a FER2013-trained face_cnn)
-    scored under the video corruptions on ``images_root`` (labelled face images, a seeded
-    stratified subset of ``image_limit``) and on the video sets ``video_sets`` (name -> folder,
+    ``frame_models``: face-image models, zoo entry names (e.g.
+    ``face_cnn-faces.fer2013_official``) or saved ``.keras`` files, scored under the video
+    corruptions on ``images_root`` (labelled face images, a seeded stratified subset of
+    ``image_limit``) and on the video sets ``video_sets`` (name -> folder,
     default RML and RAVDESS AV of ``$EMOBENCH_DATA`` when present); see
     :mod:`emobench.robustness.frame_models`. ``models=()``: no harness cells, frame models only.
     ``eval_folds``: only the cells of these folds (0-based) are scored under corruption (all
@@ -112,6 +113,11 @@ def run_robustness(models: Sequence[str] | None = None,
     from emobench.progress import tqdm
 
     _check(corruptions, severities)
+    if frame_models:  # an unknown entry or a missing file fails before anything trains
+        from emobench.robustness.frame_models import frame_model_id
+
+        for spec in frame_models:
+            frame_model_id(spec)
     options["feature_sets"] = options.get("feature_sets") or (FUSION_AUDIO_FEATURES,)
     options["save_models"] = True  # a corrupted evaluation needs the trained model
     if models is not None and not len(models):
