@@ -27,9 +27,17 @@ def md_sections(text: str) -> str:
 
 
 def html_sections(text: str) -> str:
+    """The report's header (its run, git, hardware, splits; its title one level down) and
+    its robustness sections."""
     start = text.find('<h2 id="robustness-')
     end = text.find("<h2>Failures</h2>")
-    return text[start:end] if start >= 0 else ""
+    if start < 0:
+        return ""
+    top = text.find("<h1>")
+    first = min((i for i in (text.find('<h2 id="table-'), start) if i >= 0))
+    head = re.sub(r"</?h1>", lambda m: m.group(0).replace("h1", "h2"), text[top:first]) \
+        if 0 <= top < first else ""
+    return head + text[start:end]
 
 
 def _cells(line: str) -> list[str]:
