@@ -16,9 +16,10 @@ def _ms(pair) -> str:
 
 def held_out_summary(e: Entry) -> str:
     cv = e.metrics.get("cv_no_context") or e.cv
-    way = "file by file, no speaker context" if e.metrics.get("cv_no_context") else "CV"
+    way = (" file by file, no speaker context" if e.metrics.get("cv_no_context")
+           else " (no speaker normalisation: every file on its own)")
     return (f"none held out (all {len(e.protocol.get('train_speakers', []))} speakers); "
-            f"same recipe's CV {way}: {_ms(cv.get('accuracy'))}")
+            f"same recipe's CV{way}: {_ms(cv.get('accuracy'))}")
 
 
 def _cv_row(label: str, cv: dict) -> str:

@@ -1,17 +1,9 @@
 #!/bin/sh
 # Recipe of zoo entry audio_svm-emobase2010.ravdess_speaker-independent
 # Generated from `emobench/zoo_manifest.json` by `python -m emobench.zoo docs zoo`; do not edit by hand.
-# It made audio_svm-emobase2010.ravdess_speaker-independent-6f7c075d.zip (sha256 6f7c075d9d9a69a7329cf46d43e617263dd3d518197fff0fd8a794ae666f97f6) in run 20261124-130430-4d720d, cell d507f1ae6f8f0cd0
-# (fold 1 of 3), git bf461dfdb01c108df2e5bb14ff022e4c89676341+dirty.
-# Run from the root of an emobench checkout. Training on CPU is not bit-for-bit
-# deterministic: a rerun gives the same cell key, close but not identical weights.
+# It made audio_svm-emobase2010.ravdess_speaker-independent-394909ed.zip (sha256 394909eddeac9699a2f6030a474d2ca9d6d99295b3c03e0847219aafbbe13fd4), git f9069722387a83839c175236548ec0274cafa8a6+dirty.
+# Run from the root of an emobench checkout (features come from the preprocessing cache, or are computed).
 set -e
 
-# 1. Data: RAVDESS audio-only speech, speakers 01-12: 624 clips (calm left out).
-#    expected at ../shared/data/ravdess-speech (dataset id 6a78df0048f2)
-
-# 2. The run (every fold of the cell; the entry is one fold's model):
-emobench run --suite audio --models audio_svm --dataset ravdess --data-root ../shared/data/ravdess-speech --folds 3 --rml-root ../shared/data/rml-sample --run-dir runs/zoo/ravdess-svm -j 2 --no-progress
-
-# 3. Package that cell as the entry (--ship adds it to the package and zoo/):
-emobench zoo export --run-dir runs/zoo/ravdess-svm --cell d507f1ae6f8f0cd0 --name audio_svm-emobase2010.ravdess_speaker-independent --ship
+# Data: RAVDESS audio-only speech, speakers 01-12: 624 clips (calm left out) (dataset id 6a78df0048f2).
+python -m emobench.zoo.export_audio --model audio_svm --features emobase2010 --speaker-norm --data-root ../shared/data/ravdess-speech --cross ../shared/data/emodb --out /tmp/lead/ship_svm2010 --name audio_svm-emobase2010.ravdess_speaker-independent --ship
