@@ -123,6 +123,38 @@ def test_neither_modality_gives_no_signal(models, clips):
     assert all(r.to_dict()["prediction"] == "no signal" for r in empty)
 
 
+def test_a_speaker_normalised_audio_entry_normalises_over_the_running_window(models, clips,
+                                                                             monkeypatch):
+    import emobench.preprocess.opensmile_sets as sets
+    from emobench.live.branches import SPEAKER_MIN_WINDOWS, SPEAKER_WINDOWS
+
+    audio, video = models
+    info = audio.zoo_info
+    assert info["options"]["speaker_norm"]  # the default audio entry is trained that way
+    live = LivePredictor(audio, None, hop=0.25, audio_window=0.75)
+    raws, inputs = [], []
+    real_predict = live.audio.model.predict_proba
+    monkeypatch.setattr(live.audio.model, "predict_proba",
+                        lambda x: inputs.append(x) or real_predict(x))
+    real_extract = sets.extract
+    monkeypatch.setattr(sets, "extract",
+                        lambda *a, **k: raws.append(real_extract(*a, **k)) or raws[-1])
+    results = _results(live, _stream(clips))
+    voiced = [r for r in results if r.audio is not None]
+    assert len(voiced) == len(raws) == len(inputs) > SPEAKER_MIN_WINDOWS + 2
+    mean, std = np.array(info["train_mean"]), np.array(info["train_std"])
+    for i, (r, x) in enumerate(zip(voiced, inputs)):
+        seen = np.stack(raws[max(0, i + 1 - SPEAKER_WINDOWS):i + 1]).astype(np.float64)
+        if i + 1 < SPEAKER_MIN_WINDOWS:  # too few windows of the speaker: training statistics
+            assert any("training statistics" in n for n in r.notes), r.notes
+            expected = (raws[i] - mean) / np.where(std > 0, std, 1)
+        else:
+            assert any("speaker-normalised over" in n for n in r.notes), r.notes
+            expected = (raws[i] - seen.mean(0)) / np.where(seen.std(0) > 1e-8, seen.std(0), 1)
+        np.testing.assert_allclose(x[0], expected, rtol=1e-4, atol=1e-4)
+    assert any("voiced windows" in n for n in live.notes)
+
+
 def _offline_equals_live(path, models):
     from emobench.zoo.predict import predict_file
 

@@ -10,12 +10,16 @@ import numpy as np
 from emobench.live.frames import grid_indices, to_rgb
 from emobench.preprocess import faces
 from emobench.preprocess.media import evenly_spaced
+from emobench.preprocess.speaker_norm import RunningSpeakerNorm
 from emobench.preprocess.tracking import fill_gaps, follow_face, track_face
 
 #: Windows quieter than this RMS (-50 dBFS) are silence: the audio branch abstains.
 SILENCE_RMS = 10 ** (-50 / 20)
 #: Fewer sampled frames with a face than this fraction: the video branch abstains.
 MIN_FACE_FRACTION = 0.5
+#: A speaker-normalised audio entry: the speaker's statistics come from their last this many
+#: voiced windows (30 hops of 0.5 s: the last 15 s), used once this many have been seen.
+SPEAKER_WINDOWS, SPEAKER_MIN_WINDOWS = 30, 5
 
 
 def _info(model) -> dict:
@@ -45,6 +49,30 @@ class AudioBranch:
         self.model, self.rate = model, int(params.get("rate", 16000))
         self.min_samples = int(MIN_SECONDS * self.rate)
         self.silence_rms = float(silence_rms)
+        self.norm, self.context = self._speaker_norm(info), None
+
+    def _speaker_norm(self, info: dict):
+        """A running speaker normalisation for an entry trained on speaker-normalised features
+        (the speaker's last voiced windows; the training statistics until enough are seen)."""
+        if not (info.get("options") or {}).get("speaker_norm"):
+            return None
+        fallback = None
+        if info.get("train_mean") is not None and info.get("train_std") is not None:
+            fallback = (info["train_mean"], info["train_std"])
+        norm = RunningSpeakerNorm(window=SPEAKER_WINDOWS, min_clips=SPEAKER_MIN_WINDOWS,
+                                  fallback=fallback)
+        self.notes.append(f"audio features speaker-normalised over the speaker's last "
+                          f"{SPEAKER_WINDOWS} voiced windows ("
+                          + ("training statistics" if fallback else "raw features")
+                          + f" until {norm.min_clips} are seen)")
+        return norm
+
+    def reset(self) -> None:
+        """Forget the speaker (a new stream or a new person)."""
+        if self.norm is not None:
+            self.norm = RunningSpeakerNorm(self.norm.window, self.norm.min_clips,
+                                           self.norm.fallback)
+        self.context = None
 
     def predict(self, signal: np.ndarray, clock) -> tuple[np.ndarray | None, str | None]:
         from emobench.preprocess.opensmile_sets import extract
@@ -58,6 +86,12 @@ class AudioBranch:
             x = extract(signal, self.feature_set, self.rate)[None]
         except ValueError as err:
             return None, f"no audio features: {err}"
+        if self.norm is not None:
+            x = self.norm.update(x).transform(x)
+            self.context = (f"audio speaker-normalised over {len(self.norm)} windows"
+                            if self.norm.normalized else
+                            f"audio normalised with the training statistics "
+                            f"({len(self.norm)} of {self.norm.min_clips} windows of the speaker)")
         clock.stop("audio_features", start)
         start = clock.start()
         probs = self.model.predict_proba(x)[0]

@@ -181,6 +181,8 @@ class LivePredictor:
             audio, why = self.audio.predict(self.samples.between(a0, end), clock)
             if why:
                 notes.append(f"audio abstains: {why}")
+            elif self.audio.context:
+                notes.append(self.audio.context)
         if self.video:
             times, frames = self.frames.timed_between(v0, end)
             # the last window over a whole stream is a clip: sampled as emobench predict does
