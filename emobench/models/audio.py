@@ -54,15 +54,19 @@ def audio_svm(num_classes=7, input_shape=DEFAULT_FEATURES, **options):
 
 #: audio_cnn's architecture options (issue 14: regularised so that it trains on ~500 clips of
 #: 10 speakers; the thesis's net without L2, noise or flatten dropout overfitted in a few epochs).
-CNN_DEFAULTS = {"filters": [32, 64, 128], "kernel_size": 5, "pool": 4, "dense": 128,
+#: One conv block with pooling 2: the three blocks with pooling 4 (``filters=[32, 64, 128],
+#: pool=4``) max-pooled 64 neighbouring functionals, unrelated measurements, into one, and
+#: scored 0.466 on real RAVDESS speech (6 folds, speaker norm) where this scores 0.603.
+CNN_DEFAULTS = {"filters": [32], "kernel_size": 5, "pool": 2, "dense": 128,
                 "dropout": 0.5, "l2": 1e-3, "input_noise": 0.3}
 
 
 @register_model(modality="audio", input_kind="features")
 def audio_cnn(num_classes=7, input_shape=DEFAULT_FEATURES, **options):
-    """1D CNN over the standardised openSMILE feature vector (3 conv blocks, flatten, dense).
+    """1D CNN over the standardised openSMILE feature vector (conv blocks, flatten, dense).
 
-    Options: ``filters`` ([32, 64, 128]), ``kernel_size`` (5), ``pool`` (4), ``dense`` (128),
+    Options: ``filters`` ([32]: one conv block per entry; the thesis-era default was
+    [32, 64, 128]), ``kernel_size`` (5), ``pool`` (2; was 4), ``dense`` (128),
     ``dropout`` (0.5, after the dense layer and, since issue 14, also on the flattened conv
     output), ``l2`` (1e-3, weight decay of every conv and dense kernel), ``input_noise`` (0.3:
     Gaussian noise on the standardised features while training), and the Keras training
