@@ -3,7 +3,7 @@ anything opens them, safe loading (Keras ``safe_mode``, skops; never pickle), ex
 trained cell, and prediction on one media file.
 
     import emobench
-    model = emobench.load_pretrained("audio_cnn-emobase2010.ravdess_speaker-independent")
+    model = emobench.load_pretrained("audio_logreg-emobase2010.ravdess_speaker-independent")
     emobench.zoo.predict_file("clip.wav", model).format()
 
 CLI: ``emobench zoo list | info NAME | pull NAME | verify | export``, ``emobench predict``.

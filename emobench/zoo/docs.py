@@ -125,6 +125,10 @@ def render_readme(manifest: Manifest) -> str:
         "Dropped: `audio_svm-emo_large.ravdess_speaker-independent` (issue 14): its RBF SVM kept",
         "thousands of 6552-wide support vectors (20 MB, most of the wheel) and scored below",
         "`audio_logreg-emo_large` (a 7 x 6552 linear model, well under 1 MB), which replaces it.",
+        "Also dropped: the three `audio_cnn-*` entries (issue 14). They were fold-1 models of 8",
+        "actors with a recipe since replaced (three conv blocks with pooling 4: 0.32-0.36 in",
+        "3-fold CV), and on every feature set a linear or SVM recipe scores higher than the CNN",
+        "in 6-fold CV (reports/real-ravdess-audio.md); those are the entries shipped per set.",
         "The `audio_logreg-*` and `audio_svm-*` entries are trained on ALL 12 actors (protocol",
         "all-speakers); their cards give the same recipe's 6-fold CV and the EmoDB cross-corpus",
         "score.", ""])
