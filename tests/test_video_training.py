@@ -92,3 +92,30 @@ def test_lrcn_trains_with_its_own_optimizer_unless_the_run_sets_a_learning_rate(
     # ... unless asked, and then the rate is part of the cell (a different cell)
     assert all(o["learning_rate"] == 0.01
                for o in lrcn_options(RunConfig(suite="video", learning_rate=0.01)))
+
+
+def test_batchnorm_recalibration_batches_frames_in_a_shuffled_order():
+    import keras
+
+    from emobench.models.batchnorm import recalibrate_batchnorm
+
+    # a per-frame model's inputs: each clip's 4 (here identical) frames one after the other
+    clips = np.random.default_rng(0).normal(size=(16, 1, 3)).astype("float32") * 5
+    frames = np.repeat(clips, 4, axis=1).reshape(64, 3)
+    inputs = keras.Input((3,))
+    net = keras.Model(inputs, keras.layers.BatchNormalization()(inputs))
+    bn = net.layers[-1]
+    recalibrate_batchnorm(net, frames, batch_size=4, seed=None)  # one clip per batch
+    assert np.asarray(bn.moving_variance).max() < 1e-6  # the variance training never saw
+    recalibrate_batchnorm(net, frames, batch_size=4)
+    assert np.asarray(bn.moving_variance).min() > 5  # batches mix clips, as in training
+
+
+def test_resnet50_from_random_weights_starts_with_identity_residual_blocks():
+    from emobench.registry import create_model
+
+    model = create_model("resnet50", input_shape=(2, 32, 32, 3))
+    backbone = model.keras_model.get_layer("resnet50")
+    gammas = [np.asarray(backbone.get_layer(f"conv{s}_block1_3_bn").gamma) for s in (2, 5)]
+    assert all(np.all(g == 0) for g in gammas)
+    assert model.options["optimizer"] == "adam" and model.options["learning_rate"] == 3e-4
