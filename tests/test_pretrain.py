@@ -41,7 +41,7 @@ def face_folder(synth_scan, tmp_path_factory):
 def test_pretraining_is_cached_and_feeds_every_lrcn_cell(face_folder, synth_corpus, tmp_path):
     scan = load_dataset("images", face_folder)
     assert len(scan.clips) == 28 * 2 and len(scan.excluded) == 1  # contempt left out
-    x, y, speakers, bad = load_images(scan, 32, progress=False)
+    x, y, speakers, bad = load_images(scan.clips, 32, progress=False)
     assert x.shape == (56, 32, 32, 3) and x.dtype == np.uint8 and not bad
     assert sorted(set(speakers)) == ["S001", "S002", "S003", "S004"]
     spec = PretrainSpec("images", dataset_id(scan), str(face_folder), 32, 1, 0)
@@ -78,6 +78,6 @@ def test_ck_plus_faces_load_for_pretraining(real_data):
     assert not scan.rejected and {c.emotion for c in scan.clips} == {
         "angry", "disgust", "fear", "happy", "sad", "surprise"}  # CK+48 has no neutral
     assert all(r.reason.startswith("contempt") for r in scan.excluded)
-    x, y, speakers, bad = load_images(scan.filter(emotion="happy"), 48, progress=False)
+    x, y, speakers, bad = load_images(scan.filter(emotion="happy").clips, 48, progress=False)
     assert x.shape[1:] == (48, 48, 3) and not bad
     assert (x[..., 0] == x[..., 1]).all()  # grey faces repeated over the 3 channels

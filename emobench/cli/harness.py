@@ -117,10 +117,15 @@ def preprocess_cmd(dataset: str, data_root: Path | None, stages: str, feature_se
               help="Audio cells with per-speaker feature standardisation (on), without (off) "
                    "or both, in separate table rows.")
 @click.option("--pretrain-images", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="Labelled face images (AffectNet, or CK+-style label folders) to pretrain "
-                   "LRCN's frame CNN on first, as the thesis did with AffectNet.")
+              help="Labelled face images (FER2013: its Training split only; AffectNet, or "
+                   "CK+-style label folders) to pretrain LRCN's frame CNN and ResNet50 on "
+                   "first, as the thesis did with AffectNet.")
 @click.option("--pretrain-epochs", default=10, show_default=True,
               help="Epochs of that pretraining.")
+@click.option("--pretrain-limit", default=0, show_default=True,
+              help="Pretrain on a seeded, stratified subset of this many images (0: all).")
+@click.option("--pretrain-models", default="lrcn,resnet50", show_default=True,
+              help="Which video models start from the pretrained frame network.")
 @click.option("--run-dir", default="emobench-runs", show_default=True,
               type=click.Path(file_okay=False, path_type=Path),
               help="Where results.sqlite, models and logs go.")
@@ -167,7 +172,8 @@ def run_cmd(suite: str, dataset: str, data_root: Path | None, epochs: int, folds
             frames: int, size: int, detector: str, flow_method: str, batch_size: int,
             learning_rate: float, patience: int, early_stop_speakers: int, include_calm: bool,
             rml_root: Path | None, cross_root: Path | None, speaker_norm: str,
-            pretrain_images: Path | None, pretrain_epochs: int, run_dir: Path,
+            pretrain_images: Path | None, pretrain_epochs: int, pretrain_limit: int,
+            pretrain_models: str, run_dir: Path,
             cache_dir: Path | None, jobs: int | None, train_jobs: int | None,
             executor: str, ray_address: str | None, corruptions: str | None,
             severities: str, frame_models: tuple, images_root: str | None, image_limit: int,
@@ -218,7 +224,8 @@ def run_cmd(suite: str, dataset: str, data_root: Path | None, epochs: int, folds
             rml_root=str(rml_root) if rml_root else None,
             cross_root=str(cross_root) if cross_root else None, speaker_norm=speaker_norm,
             pretrain_images=str(pretrain_images) if pretrain_images else None,
-            pretrain_epochs=pretrain_epochs, run_dir=str(run_dir),
+            pretrain_epochs=pretrain_epochs, pretrain_limit=pretrain_limit,
+            pretrain_models=tuple(_csv(pretrain_models)), run_dir=str(run_dir),
             cache_dir=str(cache_dir) if cache_dir else None, jobs=jobs or default_jobs(),
             train_jobs=train_jobs, executor=executor, ray_address=ray_address,
             progress=not no_progress, **extra)

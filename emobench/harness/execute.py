@@ -20,7 +20,7 @@ import numpy as np
 from emobench import quiet
 from emobench.harness.cell import Cell
 from emobench.harness.data import AUDIO_FEATURES, FeatureTable, compute_features, num_classes
-from emobench.harness.pretrain import pretrain_frame_cnn
+from emobench.harness.pretrain import PRETRAINED_FOR, gray_crops, pretrain_model
 from emobench.harness.store import ResultStore, now
 from emobench.harness.train import Split, TrainConfig, train_and_score
 
@@ -59,11 +59,12 @@ class RunContext:
                 progress=c.progress)
         return self.tables[feature, which]
 
-    def pretrained_cnn(self) -> str:
-        """The frame CNN pretrained on the configured images (trained on first use)."""
+    def pretrained_cnn(self, model: str = "lrcn") -> str:
+        """The frame network of video model ``model`` (lrcn: its frame CNN; resnet50)
+        pretrained on the configured images (trained on first use)."""
         scan, spec = self.pretrain
-        path, _ = pretrain_frame_cnn(scan, spec, self.run_dir / "pretrained",
-                                     progress=self.config.progress)
+        path, _ = pretrain_model(scan, spec, self.run_dir / "pretrained", PRETRAINED_FOR[model],
+                                 progress=self.config.progress)
         return str(path)
 
     def prepare(self, cells: Sequence[Cell]) -> None:
@@ -73,10 +74,12 @@ class RunContext:
             self.table(feature)
             if self.rml_clips:
                 self.table(feature, "rml")
-            if self.cross_clips and feature in AUDIO_FEATURES:
+            if _scores_cross(self, feature):
                 self.table(feature, "cross")
-        if self.pretrain and any(dict(c.options).get("pretrain") for c in cells):
-            self.pretrained_cnn()
+        if self.pretrain:
+            for model in dict.fromkeys(c.model for c in cells
+                                       if dict(c.options).get("pretrain")):
+                self.pretrained_cnn(model)
 
 
 def _split(table: FeatureTable, ids: Sequence[str], labels: dict[str, int]) -> Split:
@@ -124,16 +127,34 @@ def _inputs(ctx: RunContext, cell: Cell, store: ResultStore):
     if ctx.rml_clips:
         rml_table = ctx.table(cell.features, "rml")
         rml = _split(rml_table, rml_table.ids, ctx.rml_labels)
-    if ctx.cross_clips and cell.features in AUDIO_FEATURES:
+    if _scores_cross(ctx, cell.features):
         cross_table = ctx.table(cell.features, "cross")
         cross = _split(cross_table, cross_table.ids, ctx.cross_labels)
+    prep = (dict(cell.options).get("pretrain") or {}).get("prep") or {}
+    if prep.get("grayscale") and cell.features == "faces":  # crops as the images were
+        train, val = _gray(train), _gray(val)
+        rml, cross = (_gray(s) if s is not None else None for s in (rml, cross))
     if dict(cell.options).get("speaker_norm"):  # train and validation speakers alike
         train, val = _speaker_normalized(train, ctx.clips), _speaker_normalized(val, ctx.clips)
         rml = _speaker_normalized(rml, ctx.rml_clips) if rml is not None else None
         cross = _speaker_normalized(cross, ctx.cross_clips) if cross is not None else None
-    return fold, train, val, rml, cross, {"preprocess": table.params,
+    params = {**table.params, "grayscale": True} if prep.get("grayscale") else table.params
+    return fold, train, val, rml, cross, {"preprocess": params,
                                           "skipped_clips": len(table.skipped),
                                           "skipped": sorted(map(str, table.skipped))}
+
+
+def _scores_cross(ctx: RunContext, feature: str) -> bool:
+    """Whether cells of ``feature`` are scored on the run's cross corpus: audio features, and
+    face crops when that corpus has video (e.g. RAVDESS audio-visual clips)."""
+    if not ctx.cross_clips:
+        return False
+    return feature in AUDIO_FEATURES or (feature == "faces"
+                                         and any(c.has_video for c in ctx.cross_clips))
+
+
+def _gray(split: Split) -> Split:
+    return replace(split, x=gray_crops(split.x)) if len(split) else split
 
 
 def train_cell(ctx: RunContext, cell: Cell, store: ResultStore):
@@ -148,7 +169,7 @@ def train_cell(ctx: RunContext, cell: Cell, store: ResultStore):
         options.pop(k, None)
     stop_speakers = int(options.pop("early_stop_speakers", 0) or 0)
     if options.pop("pretrain", None):
-        options["cnn_weights"] = ctx.pretrained_cnn()
+        options["cnn_weights"] = ctx.pretrained_cnn(cell.model)
     patience = options.pop("early_stopping", None)
     seed = cell.seed + cell.fold
     if "batch_size" in options:  # a Keras model: optimizer settings and seed go to the factory

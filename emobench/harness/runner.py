@@ -16,7 +16,7 @@ from emobench.datasets.splits import PROTOCOLS, make_folds
 from emobench.harness.cell import Cell
 from emobench.harness.data import AUDIO_FEATURES, dataset_id, labels_of, preprocess_params
 from emobench.harness.execute import RunContext, execute_cell, execute_parallel
-from emobench.harness.pretrain import PretrainSpec
+from emobench.harness.pretrain import PRETRAINED_FOR, PretrainSpec, make_spec
 from emobench.harness.provenance import provenance
 from emobench.harness.store import ResultStore
 from emobench.harness.suites import (FUSION_AUDIO_FEATURES, SUITES, FusionSuite,
@@ -37,9 +37,11 @@ class RunConfig:
     """Everything a run depends on (recorded with it). ``folds`` None: 6 for RAVDESS (the
     literature's folds of 4 consecutive actors), 3 otherwise. ``rml_root`` None: the ``rml-sample``
     or ``rml`` folder of ``$EMOBENCH_DATA`` when there is one. ``pretrain_images``: a folder of
-    labelled face images (AffectNet, or CK+-style label folders) to pretrain LRCN's frame CNN
-    on for ``pretrain_epochs`` before LRCN trains (the thesis's AffectNet step); None: LRCN
-    starts from random weights."""
+    labelled face images (FER2013: its Training split only; AffectNet, or CK+-style label
+    folders) to pretrain LRCN's frame CNN and ResNet50 on for ``pretrain_epochs`` before they
+    train (the thesis's AffectNet step), on ``pretrain_limit`` of them (0: all; else a seeded,
+    stratified subset); ``pretrain_models`` which of the two (default both); None: they start
+    from random weights."""
 
     suite: str = "all"
     dataset: str = "synth"
@@ -71,6 +73,8 @@ class RunConfig:
     rml_root: str | None = None
     pretrain_images: str | None = None
     pretrain_epochs: int = 10
+    pretrain_limit: int = 0
+    pretrain_models: tuple[str, ...] = tuple(PRETRAINED_FOR)
     #: audio cells without ("off"), with ("on") or both ways ("both") of per-speaker feature
     #: standardisation (emobench.preprocess.speaker_norm); recorded as option speaker_norm
     speaker_norm: str = "off"
@@ -174,8 +178,8 @@ def plan_cells(config: RunConfig, ds_id: str, n_folds: int,
         """The cell of ``model`` on ``features`` in ``fold`` of the current ``protocol``."""
         info = get_model_info(model)
         options = dict(config.model_options.get(model, {}), **(extra or {}))
-        if pretrain is not None and model == "lrcn":
-            options["pretrain"] = pretrain.identity()
+        if pretrain is not None and model in config.pretrain_models:
+            options["pretrain"] = pretrain.identity(PRETRAINED_FOR[model])
         keras_model = info.backend == "keras"
         if keras_model:
             options.update(batch_size=config.batch_size, early_stopping=config.early_stopping)
@@ -255,9 +259,16 @@ def run_suite(suite: str = "all", **options: Any) -> RunSummary:
     ds_id = dataset_id(scan)
     pretrain = None
     if config.pretrain_images:
-        images = load_dataset("auto", config.pretrain_images)
-        pretrain = (images, PretrainSpec(images.name, dataset_id(images), str(images.root),
-                                         config.size, config.pretrain_epochs, config.seed))
+        from emobench.preprocess.faces import MARGIN
+
+        unknown = sorted(set(config.pretrain_models) - set(PRETRAINED_FOR))
+        if unknown:
+            raise ValueError(f"cannot pretrain {', '.join(unknown)}; choose from "
+                             f"{', '.join(PRETRAINED_FOR)}")
+        images = load_dataset("auto", config.pretrain_images, verify=False)
+        pretrain = (images, make_spec(images, dataset_id(images), size=config.size,
+                                      epochs=config.pretrain_epochs, seed=config.seed,
+                                      limit=config.pretrain_limit, margin=MARGIN))
     n_folds = len(next(iter(folds.values())))
     plan = plan_cells(config, ds_id, n_folds, pretrain[1] if pretrain else None)
     rml_root = config.rml_root or _default_rml_root()
@@ -279,8 +290,9 @@ def run_suite(suite: str = "all", **options: Any) -> RunSummary:
     prov["cross"] = ({"name": cross.name, "root": str(cross.root), "clips": len(cross_clips),
                       "speakers": cross.speakers(), "rejected": len(cross.rejected),
                       "classes": [EMOTIONS[i] for i in cross_classes]} if cross else None)
-    prov["pretrain"] = ({**pretrain[1].identity(), "root": pretrain[1].root,
-                         "images": len(pretrain[0].clips)} if pretrain else None)
+    prov["pretrain"] = ({**pretrain[1].identity(), "models": list(config.pretrain_models),
+                         "root": pretrain[1].root, "images": len(pretrain[0].clips)}
+                        if pretrain else None)
     recorded = {**asdict(config), "data_root": str(scan.root), "folds": n_folds,
                 "rml_root": rml_root}
     run_id = store.start_run(config.suite, recorded, prov, prov["command"])
