@@ -10,7 +10,7 @@ import pytest
 from emobench.datasets import load_dataset
 from emobench.harness import ResultStore, run_suite
 from emobench.harness.data import dataset_id
-from emobench.harness.pretrain import PretrainSpec, load_images, pretrain_frame_cnn
+from emobench.harness.pretrain import PretrainSpec, load_images, pretrain_model
 
 
 @pytest.fixture(scope="module")
@@ -45,10 +45,10 @@ def test_pretraining_is_cached_and_feeds_every_lrcn_cell(face_folder, synth_corp
     assert x.shape == (56, 32, 32, 3) and x.dtype == np.uint8 and not bad
     assert sorted(set(speakers)) == ["S001", "S002", "S003", "S004"]
     spec = PretrainSpec("images", dataset_id(scan), str(face_folder), 32, 1, 0)
-    path, metrics = pretrain_frame_cnn(scan, spec, tmp_path / "pre", progress=False)
+    path, metrics = pretrain_model(scan, spec, tmp_path / "pre", "frame_cnn", progress=False)
     assert (path / "meta.json").is_file() and metrics["n_val"] == 14  # one subject of four
     stamp = (path / "meta.json").stat().st_mtime_ns
-    again, _ = pretrain_frame_cnn(scan, spec, tmp_path / "pre", progress=False)
+    again, _ = pretrain_model(scan, spec, tmp_path / "pre", "frame_cnn", progress=False)
     assert again == path and (path / "meta.json").stat().st_mtime_ns == stamp  # reused
 
     summary = run_suite("video", dataset="synth", data_root=str(synth_corpus), folds=2,

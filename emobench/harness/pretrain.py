@@ -127,9 +127,11 @@ def load_images(clips, size: int, grayscale: bool = False, progress: bool = True
 
 def gray_crops(x: np.ndarray) -> np.ndarray:
     """RGB uint8 crops (..., 3) as grayscale repeated over RGB, as FER2013's images are fed."""
-    weights = np.array([0.299, 0.587, 0.114], np.float32)  # ITU-R BT.601, as OpenCV's
-    gray = np.clip(np.rint(x.astype(np.float32) @ weights), 0, 255).astype(np.uint8)
-    return np.repeat(gray[..., None], 3, axis=-1)
+    import cv2
+
+    x = np.ascontiguousarray(x, np.uint8)
+    gray = cv2.cvtColor(x.reshape(-1, x.shape[-2], 3), cv2.COLOR_RGB2GRAY)
+    return np.repeat(gray.reshape(x.shape[:-1])[..., None], 3, axis=-1)
 
 
 def _held_out(speakers, labels, seed: int) -> np.ndarray:
@@ -188,10 +190,3 @@ def pretrain_model(scan: DatasetScan, spec: PretrainSpec, out_root: Path,
            "per_class": dict(sorted(Counter(c.emotion for c in clips).items()))}
     atomic_write_text(report, json.dumps(doc, indent=1))
     return saved, metrics
-
-
-def pretrain_frame_cnn(scan: DatasetScan, spec: PretrainSpec, out_root: Path, *,
-                       batch_size: int = 32, progress: bool = True) -> tuple[Path, dict]:
-    """LRCN's frame CNN pretrained on ``scan`` (:func:`pretrain_model` with ``frame_cnn``)."""
-    return pretrain_model(scan, spec, out_root, "frame_cnn", batch_size=batch_size,
-                          progress=progress)

@@ -110,9 +110,7 @@ def corrupted_table(clips: Sequence[Clip], feature: str, corruption: str, severi
     trained; a zoo frame model passes its card's)."""
     extra = {"corruption": corruption, "severity": int(severity), "seed": int(seed)}
     if feature == "faces":
-        from emobench.preprocess.faces import face_stage
-
-        from emobench.preprocess.faces import MARGIN
+        from emobench.preprocess.faces import MARGIN, face_stage
 
         margin = MARGIN if margin is None else float(margin)
         base, _ = face_stage(frames, size, detector, margin, cache_dir=cache_dir)
