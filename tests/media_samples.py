@@ -84,3 +84,18 @@ def truncated_copy(src: Path, dst: Path, fraction: float = 0.5) -> Path:
     data = Path(src).read_bytes()
     Path(dst).write_bytes(data[: int(len(data) * fraction)])
     return Path(dst)
+
+
+def write_disc_faces(root: Path, per_class: int) -> Path:
+    """Label folders of drawn 48 px faces under ``root``: a bright disc (happy) or a dark one
+    (sad), ``per_class`` PNGs each, jittered by a fixed seed."""
+    import cv2
+
+    rng = np.random.default_rng(3)
+    for emotion, level in (("happy", 200), ("sad", 60)):
+        (root / emotion).mkdir()
+        for i in range(per_class):
+            img = np.full((48, 48), 128, np.uint8)
+            cv2.circle(img, (24 + int(rng.integers(-3, 4)), 24), 14, level, -1)
+            cv2.imwrite(str(root / emotion / f"{i}.png"), img)
+    return root

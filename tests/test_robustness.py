@@ -7,6 +7,7 @@ import cv2
 import harness_dummies  # noqa: F401 - registers dummy_audio
 import numpy as np
 import pytest
+from media_samples import write_disc_faces
 
 from emobench.robustness.corruptions import (AUDIO_CORRUPTIONS, SNR_DB, VIDEO_CORRUPTIONS,
                                              corrupt_audio, corrupt_video, power, rng_for)
@@ -195,15 +196,7 @@ def test_severities_and_corruptions_reach_the_suite_from_the_cli(monkeypatch):
 @pytest.fixture(scope="module")
 def face_images(tmp_path_factory):
     """Label folders of drawn 48 px faces: a bright disc (happy) or a dark one (sad)."""
-    root = tmp_path_factory.mktemp("faces")
-    rng = np.random.default_rng(3)
-    for emotion, level in (("happy", 200), ("sad", 60)):
-        (root / emotion).mkdir()
-        for i in range(6):
-            img = np.full((48, 48), 128, np.uint8)
-            cv2.circle(img, (24 + int(rng.integers(-3, 4)), 24), 14, level, -1)
-            cv2.imwrite(str(root / emotion / f"{i}.png"), img)
-    return root
+    return write_disc_faces(tmp_path_factory.mktemp("faces"), 6)
 
 
 def test_frame_model_images_under_corruption_rerun_for_free(face_images, tmp_path):

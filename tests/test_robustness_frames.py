@@ -3,9 +3,9 @@ prepared as its card records (grayscale, size, margin, frames, detector), scored
 corruption, and a rerun computes nothing."""
 from __future__ import annotations
 
-import cv2
 import numpy as np
 import pytest
+from media_samples import write_disc_faces
 
 FER = "face_cnn-faces.fer2013_official"
 
@@ -42,15 +42,7 @@ def test_zoo_entry_prep_comes_from_its_card(fer_entry):
 
 @pytest.fixture(scope="module")
 def face_images(tmp_path_factory):
-    root = tmp_path_factory.mktemp("faces")
-    rng = np.random.default_rng(3)
-    for emotion, level in (("happy", 200), ("sad", 60)):
-        (root / emotion).mkdir()
-        for i in range(4):
-            img = np.full((48, 48), 128, np.uint8)
-            cv2.circle(img, (24 + int(rng.integers(-3, 4)), 24), 14, level, -1)
-            cv2.imwrite(str(root / emotion / f"{i}.png"), img)
-    return root
+    return write_disc_faces(tmp_path_factory.mktemp("faces"), 4)
 
 
 def test_zoo_frame_model_scores_images_and_rerun_is_free(face_images, tmp_path):
