@@ -154,8 +154,31 @@ def suite_markdown(store, run_id: str | None = None, command: str | None = None)
              f"{', a seeded subset' if cfg.get('train_limit') else ''}), {cfg.get('epochs')} "
              f"epochs, the epoch picked on a stratified {cfg.get('holdout', 0):.0%} of Training; "
              "scored on PublicTest (and PrivateTest when present), flip-averaged.", "",
-             _table(store, run["run_id"])]
+             _table(store, run["run_id"]), *_confusions(store, run["run_id"])]
     return "\n".join(lines)
+
+
+def _confusions(store, run_id: str) -> list[str]:
+    """Each cell's training time and its confusion matrix per scored split."""
+    from emobench.labels import EMOTIONS
+
+    out = []
+    for r in store.cells(run_id):
+        if r["features"] != "face_images":
+            continue
+        m = r["metrics"]
+        out += [f"## {r['model']}", "",
+                f"Trained {m['train_time'] / 60:.1f} min ({int(m['epochs_run'])} epochs, best "
+                f"epoch {int(m['best_epoch']) if m.get('best_epoch') is not None else '-'}), "
+                f"{int(m['params']):,} parameters.", ""]
+        for name, prefix in SCORED.items():
+            conf = store.array(r["key"], f"{prefix}confusion")
+            if conf is None:
+                continue
+            out += [f"Confusion on {name} (rows true, columns predicted, order "
+                    f"{' '.join(EMOTIONS)}):", "", "```",
+                    *(" ".join(f"{int(v):4d}" for v in row) for row in conf), "```", ""]
+    return out
 
 
 def _table(store, run_id: str | None = None) -> str:
