@@ -51,9 +51,14 @@ def score(proba_of, sets: dict, gray: bool) -> dict:
 def main(run_dirs) -> None:
     sets = real_sets()
     rows = []
+    print("# FER2013 initialisation of LRCN and ResNet50: generated folds and real clips\n")
+    print(f"Command: `python reports/fer_init_cross.py {' '.join(map(str, run_dirs))}`\n")
     for run_dir in run_dirs:
         with ResultStore(run_dir, readonly=True) as store:
             run = store.run()
+            prov = run.get("provenance") or {}
+            print(f"- Run `{run['run_id']}` ({run_dir}): `{run.get('command')}`; git "
+                  f"{prov.get('git')}, {prov.get('date')}, Keras backend {prov.get('backend')}")
             for c in store.cells(run["run_id"]):
                 if c["model"] not in ("lrcn", "resnet50"):
                     continue
@@ -74,6 +79,10 @@ def main(run_dirs) -> None:
         return p / p.sum(1, keepdims=True)
 
     zoo = score(face_proba, sets, gray=True)
+    print("\nEach cell trained on the generated corpus (its fold's other actors) and was scored "
+          "on its held-out generated actors (val acc) and, never trained on them, on the real "
+          "clips below. Tiny real samples (one speaker each): a smoke test of transfer, not a "
+          "benchmark.\n")
     print("| model | init | fold | val acc (generated, fold) | RML acc (6-way) | "
           "RAVDESS-AV acc (7-way) |\n|---|---|---|---|---|---|")
     for m, init, fold, val, s in rows:

@@ -99,7 +99,8 @@ def preprocess_cmd(dataset: str, data_root: Path | None, stages: str, feature_se
 @click.option("--batch-size", default=8, show_default=True, help="Batch size (Keras models).")
 @click.option("--learning-rate", type=float, default=None,
               help="Learning rate of every Keras model [default: each model's own: RMSprop "
-                   "0.001 as in the thesis, LRCN Adam 0.0003].")
+                   "0.001 as in the thesis; LRCN, ResNet50s Adam 0.0003; audio_cnn "
+                   "RMSprop 0.0003].")
 @click.option("--patience", default=5, show_default=True,
               help="EarlyStopping patience in epochs (0: off).")
 @click.option("--early-stop-speakers", default=2, show_default=True,

@@ -13,7 +13,8 @@ import warnings
 
 from emobench.models.factory import (BN_MOMENTUM, KERAS_TRAINING, check_shape, model_kwargs,
                                      fc_head, resolve_options, seed_keras,
-                                     set_bn_momentum)
+                                     set_bn_momentum, zero_init_residuals)
+from emobench.models.video import RESNET_OPTIMIZER
 from emobench.registry import register_model
 
 DEFAULT_FLOW = (15, 112, 112, 2)
@@ -35,7 +36,8 @@ def flow_resnet50(num_classes=7, input_shape=DEFAULT_FLOW, **options):
     """ResNet50 (keras.applications, random init) on the stacked optical flow of a clip.
 
     Options: ``flow_scale`` (20.0), ``dropout`` (0.5), Keras training options (``batch_size``
-    16), ``labels``.
+    16; ``optimizer`` adam, ``learning_rate`` 0.0003, zero-gamma residual blocks: the
+    frame ResNet50's recipe, see ``emobench.models.video``), ``labels``.
     """
     import keras
     from keras import layers
@@ -44,7 +46,8 @@ def flow_resnet50(num_classes=7, input_shape=DEFAULT_FLOW, **options):
 
     shape = check_shape("flow_resnet50", input_shape, 4, channels=2, min_size=32)
     labels, opts = resolve_options("flow_resnet50", options, {
-        **KERAS_TRAINING, "batch_size": 16, "flow_scale": 20.0, "dropout": 0.5})
+        **KERAS_TRAINING, **RESNET_OPTIMIZER, "batch_size": 16, "flow_scale": 20.0,
+        "dropout": 0.5})
     seed_keras(opts)
     inputs, x = _stacked_input(shape, opts["flow_scale"])
     stacked = (shape[1], shape[2], shape[0] * shape[3])
@@ -52,6 +55,7 @@ def flow_resnet50(num_classes=7, input_shape=DEFAULT_FLOW, **options):
         warnings.simplefilter("ignore", UserWarning)
         backbone = set_bn_momentum(keras.applications.ResNet50(
             include_top=False, weights=None, pooling="avg", input_shape=stacked))
+    zero_init_residuals(backbone)
     x = backbone(x)
     x = layers.Dropout(opts["dropout"], name="dropout")(x)
     outputs = layers.Dense(num_classes, activation="softmax", name="probs")(x)
