@@ -53,7 +53,7 @@ def test_images_suite_trains_on_training_and_scores_each_official_split(fer, tmp
     assert f"| face_cnn | Training ({n_train} images) | PrivateTest |" in report.output
     # the report shows each split's confusion matrix: its rows hold every scored image
     for split, n in (("PublicTest", 14), ("PrivateTest", 7)):
-        block = report.output.split(f"Confusion on {split}")[1].split("```")[1]
+        block = report.output.split(f"Confusion ({split},")[1].split("```")[1]
         counts = [[int(v) for v in line.split()] for line in block.strip().splitlines()]
         assert len(counts) == 7 and sum(map(sum, counts)) == n
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from emobench.harness.cell import Cell
 from emobench.harness.runner import RunSummary
+from emobench.report.fer2013 import ANCHORS, confusion_block
 
 #: The image suite's models: the compact modern CNN for 48 px faces, LRCN's frame CNN and
 #: the thesis's per-frame ResNet50 (both given the grayscale faces as RGB).
@@ -25,10 +26,6 @@ IMAGE_MODELS = ("face_cnn", "frame_cnn", "resnet50")
 DEFAULT_LIMIT = 3000
 DEFAULT_EPOCHS = 3
 SCORED = {"PublicTest": "val_", "PrivateTest": "privatetest_"}
-#: Published FER2013 PublicTest anchors (DESIGN.md's fixed facts).
-ANCHORS = [("human raters", "about 0.65"),
-           ("mini-Xception (fer package), as measured", "about 0.58"),
-           ("Khaireddin & Chen 2021 (best single network)", "0.733")]
 
 
 def plan(ds_id: str, models, *, epochs: int, seed: int, train_limit: int, batch_size: int,
@@ -158,14 +155,14 @@ def suite_markdown(store, run_id: str | None = None, command: str | None = None)
     return "\n".join(lines)
 
 
+def _image_cells(store, run_id: str) -> list[dict]:
+    return [r for r in store.cells(run_id) if r["features"] == "face_images"]
+
+
 def _confusions(store, run_id: str) -> list[str]:
     """Each cell's training time and its confusion matrix per scored split."""
-    from emobench.labels import EMOTIONS
-
     out = []
-    for r in store.cells(run_id):
-        if r["features"] != "face_images":
-            continue
+    for r in _image_cells(store, run_id):
         m = r["metrics"]
         out += [f"## {r['model']}", "",
                 f"Trained {m['train_time'] / 60:.1f} min ({int(m['epochs_run'])} epochs, best "
@@ -175,15 +172,13 @@ def _confusions(store, run_id: str) -> list[str]:
             conf = store.array(r["key"], f"{prefix}confusion")
             if conf is None:
                 continue
-            out += [f"Confusion on {name} (rows true, columns predicted, order "
-                    f"{' '.join(EMOTIONS)}):", "", "```",
-                    *(" ".join(f"{int(v):4d}" for v in row) for row in conf), "```", ""]
+            out += [*confusion_block(name, conf), ""]
     return out
 
 
 def _table(store, run_id: str | None = None) -> str:
     run = store.run(run_id)
-    rows = [r for r in store.cells(run["run_id"]) if r["features"] == "face_images"]
+    rows = _image_cells(store, run["run_id"])
     lines = ["| model | trained on | scored on | accuracy | UAR | macro F1 | params | "
              "epochs | s/epoch |", "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:

@@ -73,8 +73,9 @@ def audio_cnn(num_classes=7, input_shape=DEFAULT_FEATURES, **options):
     ``dropout`` (0.5, after the dense layer and, since issue 14, also on the flattened conv
     output), ``l2`` (1e-3, weight decay of every conv and dense kernel), ``input_noise`` (0.3:
     Gaussian noise on the standardised features while training), and the Keras training
-    options (optimizer rmsprop, learning_rate 0.0003, epochs, batch_size, seed), ``labels``. The thesis's net
-    had none of these three regularisers and overfitted ~500 clips within a few epochs.
+    options (optimizer rmsprop, learning_rate 0.0003, epochs, batch_size, seed), ``labels``.
+    The thesis's net had none of these three regularisers and overfitted ~500 clips within a
+    few epochs.
     """
     import keras
     from keras import layers

@@ -17,6 +17,14 @@ ANCHORS = [("human raters", "about 0.65"),
            ("Khaireddin & Chen 2021 (best single network)", "0.733")]
 
 
+def confusion_block(split: str, matrix) -> list[str]:
+    """Markdown lines: one split's confusion matrix, rows true, in ``EMOTIONS`` order."""
+    from emobench.labels import EMOTIONS
+
+    return [f"Confusion ({split}, rows true, columns predicted, order {' '.join(EMOTIONS)}):",
+            "", "```", *(" ".join(f"{int(v):4d}" for v in row) for row in matrix), "```"]
+
+
 def render(result: dict, cross: dict | None, command: str, epochs_csv: Path | None) -> str:
     git = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
                          text=True).stdout.strip()
@@ -42,11 +50,8 @@ def render(result: dict, cross: dict | None, command: str, epochs_csv: Path | No
                   f"{result['lr']}, weight decay {result['weight_decay']}, seed "
                   f"{result['seed']}; best epoch {result['best_epoch']} of {result['epochs']};"
                   f" training wall time {result['train_wall_s'] / 60:.1f} min.",
-              _selection_note(result),
-              "", "Confusion (PublicTest, rows true, columns predicted, order neutral happy sad "
-                  "fear angry surprise disgust):", "", "```"]
-    lines += [" ".join(f"{v:4d}" for v in row) for row in result["scores"]["PublicTest"]
-              ["confusion"]] + ["```"]
+              _selection_note(result), "",
+              *confusion_block("PublicTest", result["scores"]["PublicTest"]["confusion"])]
     if epochs_csv and epochs_csv.is_file():
         lines += ["", f"Per-epoch accuracy on the selection split "
                       f"({result.get('selected_on', 'PublicTest')}) as val_accuracy:", "", "```",
