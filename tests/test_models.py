@@ -221,6 +221,17 @@ def test_audio_models_learn_their_scaling_from_training_data_only(tmp_path):
     np.testing.assert_allclose(svm.estimator.named_steps["scale"].mean_, x_train.mean(0))
 
 
+def test_audio_cnn_learning_rate_falls_with_a_wide_dense_layer():
+    from emobench.models.audio import CNN_BASE_RATE
+
+    rates = {n: create_model("audio_cnn", input_shape=(n,)).options["learning_rate"]
+             for n in (88, 1582, 6373, 6552)}
+    assert rates[88] == rates[1582] == CNN_BASE_RATE  # 25,312 dense inputs for emobase2010
+    assert 0.9e-4 < rates[6552] < rates[6373] < 1e-4  # 104,832 and 101,984
+    assert create_model("audio_cnn", input_shape=(6373,),
+                        learning_rate=1e-3).options["learning_rate"] == 1e-3  # a given one stays
+
+
 @pytest.mark.parametrize("name", ["audio_cnn", "audio_svm", "fusion_svm"])
 def test_vector_models_learn_separable_classes(name):
     """Training really learns: 7 well-separated clusters are classified on held-out samples."""

@@ -47,6 +47,28 @@ def test_emobase2010_describes_the_clip():
     assert 100 < x["F0final_sma_amean"] < 200  # the voice glides around 140 Hz
 
 
+def test_silence_around_the_utterance_is_trimmed_and_inside_it_kept():
+    from emobench.preprocess.audio import TRIM_DB, audio_stage_params, speech_features, \
+        trim_silence
+
+    rate = 16000
+    rng = np.random.default_rng(0)
+    speech = voice(0.6, rate)
+    quiet = lambda s: (1e-4 * rng.standard_normal(int(s * rate))).astype(np.float32)  # -80 dB
+    clip = np.concatenate([quiet(1.0), speech, quiet(0.3), speech, quiet(1.2)])
+    trimmed = trim_silence(clip, rate)
+    assert 1.3 < trimmed.size / rate < 1.6  # both words and the pause between them
+    assert np.abs(trimmed[:400]).max() > 1e-3 and np.abs(trimmed[-400:]).max() > 1e-3
+    assert trim_silence(clip, rate, None) is clip
+    assert trim_silence(np.zeros(rate, np.float32), rate).size == rate  # nothing loud: as is
+    # a functional that measures the clip's length sees the utterance, not the recording
+    names = feature_names("emobase2010")
+    duration = names.index("F0final__Turn_duration")
+    assert abs(speech_features(clip, "emobase2010")[duration] - trimmed.size / rate) < 0.1
+    assert speech_features(clip, "emobase2010", trim_db=None)[duration] > 3.5
+    assert audio_stage_params("emobase2010")["trim_db"] == TRIM_DB  # in every cache key
+
+
 def test_emobase2010_is_not_the_packaged_is10_set():
     opensmile = import_opensmile()
     is10 = opensmile.Smile(opensmile.FeatureSet.IS10, opensmile.FeatureLevel.Functionals)

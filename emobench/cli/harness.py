@@ -100,7 +100,7 @@ def preprocess_cmd(dataset: str, data_root: Path | None, stages: str, feature_se
 @click.option("--learning-rate", type=float, default=None,
               help="Learning rate of every Keras model [default: each model's own: RMSprop "
                    "0.001 as in the thesis; LRCN, ResNet50s Adam 0.0003; audio_cnn "
-                   "RMSprop 0.0003].")
+                   "RMSprop 0.0003, less for emo_large and ComParE].")
 @click.option("--patience", default=5, show_default=True,
               help="EarlyStopping patience in epochs (0: off).")
 @click.option("--early-stop-speakers", default=2, show_default=True,

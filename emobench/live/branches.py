@@ -47,6 +47,7 @@ class AudioBranch:
         if params.get("config") and params["config"] != config_digest(self.feature_set):
             self.notes.append(f"the {self.feature_set} openSMILE config differs from training's")
         self.model, self.rate = model, int(params.get("rate", 16000))
+        self.trim_db = params.get("trim_db")  # as the entry was trained (None: untrimmed)
         self.min_samples = int(MIN_SECONDS * self.rate)
         self.silence_rms = float(silence_rms)
         self.norm, self.context = self._speaker_norm(info), None
@@ -75,7 +76,7 @@ class AudioBranch:
         self.context = None
 
     def predict(self, signal: np.ndarray, clock) -> tuple[np.ndarray | None, str | None]:
-        from emobench.preprocess.opensmile_sets import extract
+        from emobench.preprocess.audio import speech_features
 
         if len(signal) < self.min_samples:
             return None, "no audio in the window"
@@ -83,7 +84,7 @@ class AudioBranch:
             return None, "silence"
         start = clock.start()
         try:
-            x = extract(signal, self.feature_set, self.rate)[None]
+            x = speech_features(signal, self.feature_set, self.rate, self.trim_db)[None]
         except ValueError as err:
             return None, f"no audio features: {err}"
         if self.norm is not None:

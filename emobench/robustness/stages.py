@@ -67,8 +67,9 @@ def _sampled_frames(path: str, frames: int) -> np.ndarray:
 
 def _corrupted_audio(clip: Clip, *, feature_set: str, corruption: str, severity: int, seed: int,
                      babble: dict) -> dict[str, np.ndarray]:
+    from emobench.preprocess.audio import speech_features
     from emobench.preprocess.media import MediaError
-    from emobench.preprocess.opensmile_sets import SAMPLE_RATE, extract
+    from emobench.preprocess.opensmile_sets import SAMPLE_RATE
 
     x = _decoded_audio(str(clip.path), SAMPLE_RATE)
     others = [_decoded_audio(str(p), SAMPLE_RATE) for p in babble.get(clip.clip_id, ())] \
@@ -76,7 +77,7 @@ def _corrupted_audio(clip: Clip, *, feature_set: str, corruption: str, severity:
     x = corrupt_audio(x, corruption, severity, rng_for(seed, clip.clip_id, corruption, severity),
                       SAMPLE_RATE, others)
     try:
-        return {"data": extract(x, feature_set, SAMPLE_RATE)}
+        return {"data": speech_features(x, feature_set, SAMPLE_RATE)}
     except ValueError as err:
         raise MediaError(clip.path, str(err)) from None
 

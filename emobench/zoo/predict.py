@@ -53,8 +53,9 @@ class Prediction:
 
 
 def _audio_input(path: Path, params: dict, notes: list[str]) -> np.ndarray:
+    from emobench.preprocess.audio import speech_features
     from emobench.preprocess.media import load_audio
-    from emobench.preprocess.opensmile_sets import config_digest, extract
+    from emobench.preprocess.opensmile_sets import config_digest
 
     feature_set = params["feature_set"]
     if params.get("config") and params["config"] != config_digest(feature_set):
@@ -63,7 +64,8 @@ def _audio_input(path: Path, params: dict, notes: list[str]) -> np.ndarray:
     rate = int(params.get("rate", 16000))
     signal = load_audio(path, rate)
     try:
-        return extract(signal, feature_set, rate)[None]
+        # entries from before silence trimming carry no trim_db: untrimmed, as they were trained
+        return speech_features(signal, feature_set, rate, params.get("trim_db"))[None]
     except ValueError as err:
         raise PredictError(f"{path}: {err}") from None
 
