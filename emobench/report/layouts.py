@@ -110,7 +110,9 @@ def audio_layout() -> Layout:
         tuple(c for _ in AUDIO_SETS for c, _, _ in _AUDIO_COLUMNS), tuple(rows),
         note="Emobase 2009 / 2010 / Large are openSMILE's emobase (988 features), emobase2010 "
              "(1582) and emo_large (6552); beyond the thesis, eGeMAPSv02 (88) and ComParE_2016 "
-             "(6373); log-mel 64: the 64-band log-mel spectrogram of 3 s that audio_logmel_crnn "
+             "(6373), each over the clip's utterance (leading and trailing silence 40 dB below "
+             "its loudest frame trimmed, since issue 14: the run's provenance gives trim_db; "
+             "earlier runs took the whole clip); log-mel 64: the 64-band log-mel spectrogram of 3 s that audio_logmel_crnn "
              "reads. Training time: the whole fit, in seconds. Speaker norm on: each "
              "speaker's features standardised over that speaker's own clips (training and "
              "validation speakers alike); its rows are never averaged with the others. "

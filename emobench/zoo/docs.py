@@ -39,8 +39,10 @@ def input_summary(entry: Entry) -> str:
     """The model's input in words, e.g. ``openSMILE emobase2010 (1582 values, 16 kHz mono)``."""
     p = entry.preprocess
     if "feature_set" in p:
+        trim = (f", leading and trailing silence ({p['trim_db']:g} dB below the loudest frame) "
+                f"trimmed" if p.get("trim_db") else "")
         return (f"openSMILE {p['feature_set']} functionals ({entry.input_shape[0]} values) of "
-                f"the audio at {p.get('rate', 16000) // 1000} kHz mono")
+                f"the audio at {p.get('rate', 16000) // 1000} kHz mono{trim}")
     if entry.features == "faces":
         return (f"{p.get('frames')} face crops of {p.get('size')}x{p.get('size')} px "
                 f"({_detector(p)} detector), evenly spaced over the video")

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Recipe of zoo entry audio_logreg-compare_2016.ravdess_speaker-independent
 # Generated from `emobench/zoo_manifest.json` by `python -m emobench.zoo docs zoo`; do not edit by hand.
-# It made audio_logreg-compare_2016.ravdess_speaker-independent-4881c435.zip (sha256 4881c435fecebcc96e55eadd54e87583253b3902f8a3f00452c61a12dd675e04), git 122314a1a79739830cb72db74e1ef2271aec8274+dirty.
+# It made audio_logreg-compare_2016.ravdess_speaker-independent-48d92b67.zip (sha256 48d92b67388572305d5dbe17c6940a387cd65d4e3c4177e09770934953d7098e), git 343237edabab7bada38dc8c179f0771a2d6058da+dirty.
 # Run from the root of an emobench checkout (features come from the preprocessing cache, or are computed).
 set -e
 

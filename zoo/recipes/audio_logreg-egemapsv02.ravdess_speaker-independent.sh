@@ -1,7 +1,7 @@
 #!/bin/sh
 # Recipe of zoo entry audio_logreg-egemapsv02.ravdess_speaker-independent
 # Generated from `emobench/zoo_manifest.json` by `python -m emobench.zoo docs zoo`; do not edit by hand.
-# It made audio_logreg-egemapsv02.ravdess_speaker-independent-123dbba0.zip (sha256 123dbba0e9ce3c8a7dada8ea0df5d92fa8a2361c1fa1a6bd7fb459a930dc7f05), git 94d79d8143785e2530d2dd5492190f39870d0737+dirty.
+# It made audio_logreg-egemapsv02.ravdess_speaker-independent-ba57e47e.zip (sha256 ba57e47ea5d9d05901ef5849231a95965233673abefe8a7e9c6254969fd273e0), git 343237edabab7bada38dc8c179f0771a2d6058da+dirty.
 # Run from the root of an emobench checkout (features come from the preprocessing cache, or are computed).
 set -e
 

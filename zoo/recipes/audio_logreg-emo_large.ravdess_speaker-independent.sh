@@ -1,7 +1,7 @@
 #!/bin/sh
 # Recipe of zoo entry audio_logreg-emo_large.ravdess_speaker-independent
 # Generated from `emobench/zoo_manifest.json` by `python -m emobench.zoo docs zoo`; do not edit by hand.
-# It made audio_logreg-emo_large.ravdess_speaker-independent-413b3f56.zip (sha256 413b3f5621df0aa1dbf67ba2c144e9b49afba409c714acdc902275433a10d665), git 8c2616bab10f9f1ec236772cac514cace8edc59a+dirty.
+# It made audio_logreg-emo_large.ravdess_speaker-independent-7e4892c5.zip (sha256 7e4892c58f4057e9c9963994215686ec28e8e794dc756cd8864106b979803976), git 343237edabab7bada38dc8c179f0771a2d6058da+dirty.
 # Run from the root of an emobench checkout (features come from the preprocessing cache, or are computed).
 set -e
 

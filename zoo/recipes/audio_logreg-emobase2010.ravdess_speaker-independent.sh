@@ -1,7 +1,7 @@
 #!/bin/sh
 # Recipe of zoo entry audio_logreg-emobase2010.ravdess_speaker-independent
 # Generated from `emobench/zoo_manifest.json` by `python -m emobench.zoo docs zoo`; do not edit by hand.
-# It made audio_logreg-emobase2010.ravdess_speaker-independent-242d9a6f.zip (sha256 242d9a6fd215c662c71a2fe5e810dd809244e0c5b66e689d3d0864358fe6504c), git 6b46f37cfac810b1baf449f8a3815be60df646c8+dirty.
+# It made audio_logreg-emobase2010.ravdess_speaker-independent-c2404ccf.zip (sha256 c2404ccf5fe6851029d08cd107a6fa9bc69f6b6d9c1faf69126c6fe8098d3f59), git 343237edabab7bada38dc8c179f0771a2d6058da+dirty.
 # Run from the root of an emobench checkout (features come from the preprocessing cache, or are computed).
 set -e
 

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Recipe of zoo entry audio_svm-emobase.ravdess_speaker-independent
 # Generated from `emobench/zoo_manifest.json` by `python -m emobench.zoo docs zoo`; do not edit by hand.
-# It made audio_svm-emobase.ravdess_speaker-independent-75d2c696.zip (sha256 75d2c696ee673e40996404b0063fec651707964f097728bcd71325262164dea7), git f9069722387a83839c175236548ec0274cafa8a6+dirty.
+# It made audio_svm-emobase.ravdess_speaker-independent-6203fcb6.zip (sha256 6203fcb66c34d73572b93b06f94eb14a3859e6b49681784ba753b39dd5d2051a), git 343237edabab7bada38dc8c179f0771a2d6058da+dirty.
 # Run from the root of an emobench checkout (features come from the preprocessing cache, or are computed).
 set -e
 

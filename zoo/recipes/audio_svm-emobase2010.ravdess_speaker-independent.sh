@@ -1,7 +1,7 @@
 #!/bin/sh
 # Recipe of zoo entry audio_svm-emobase2010.ravdess_speaker-independent
 # Generated from `emobench/zoo_manifest.json` by `python -m emobench.zoo docs zoo`; do not edit by hand.
-# It made audio_svm-emobase2010.ravdess_speaker-independent-394909ed.zip (sha256 394909eddeac9699a2f6030a474d2ca9d6d99295b3c03e0847219aafbbe13fd4), git f9069722387a83839c175236548ec0274cafa8a6+dirty.
+# It made audio_svm-emobase2010.ravdess_speaker-independent-255ec2d5.zip (sha256 255ec2d58be40ff3c7c04c7dca979460cdeebb497f64ce7fcc402262757bebe8), git 343237edabab7bada38dc8c179f0771a2d6058da+dirty.
 # Run from the root of an emobench checkout (features come from the preprocessing cache, or are computed).
 set -e
 
