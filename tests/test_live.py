@@ -111,7 +111,10 @@ def test_audio_abstains_in_a_silent_gap(models, clips):
         assert r.audio is None and r.video is not None
         assert "audio abstains: silence" in r.notes
         np.testing.assert_array_equal(r.fused, r.video.astype(np.float32))
-    assert all(r.audio is not None for r in results if _outside(r, 2.0, 3.0))
+    # the first hop holds 0.25 s of audio, most of it the clip's leading silence: too little voice
+    first, *rest = [r for r in results if _outside(r, 2.0, 3.0)]
+    assert first.audio is not None or any("s of voice in" in n for n in first.notes)
+    assert all(r.audio is not None for r in rest)
 
 
 def test_neither_modality_gives_no_signal(models, clips):

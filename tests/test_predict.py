@@ -33,13 +33,29 @@ def _clip(root: Path, suffix: str) -> Path:
     return next(root.glob(f"Actor_02/0?-01-03-*{suffix}"))
 
 
-def test_audio_entry_follows_its_training_preprocessing(audio_model, synth_corpus):
+def test_an_entry_from_before_silence_trimming_is_fed_untrimmed(audio_model, synth_corpus):
     from emobench.preprocess.media import load_audio
     from emobench.preprocess.opensmile_sets import extract
+    from emobench.zoo.predict import model_input
+
+    wav = _clip(synth_corpus, ".wav")
+    info = dict(audio_model.zoo_info)
+    old = {**info, "preprocess": {k: v for k, v in info["preprocess"].items() if k != "trim_db"}}
+    untrimmed = extract(load_audio(wav, 16000), "emobase")
+    np.testing.assert_array_equal(model_input(wav, old)[0][0], untrimmed)
+    assert not np.array_equal(model_input(wav, info)[0][0], untrimmed)
+
+
+def test_audio_entry_follows_its_training_preprocessing(audio_model, synth_corpus):
+    from emobench.preprocess.audio import speech_features
+    from emobench.preprocess.media import load_audio
 
     wav = _clip(synth_corpus, ".wav")
     pred = predict_file(wav, audio_model)
-    expected = audio_model.predict_proba(extract(load_audio(wav, 16000), "emobase")[None])[0]
+    trim_db = audio_model.zoo_info["preprocess"]["trim_db"]  # the stage's, at training
+    assert trim_db
+    expected = audio_model.predict_proba(
+        speech_features(load_audio(wav, 16000), "emobase", 16000, trim_db)[None])[0]
     np.testing.assert_array_equal(pred.probabilities, expected)
     assert pred.labels == list(audio_model.labels) and len(pred.labels) == 7
     assert pred.probabilities.sum() == pytest.approx(1.0, abs=1e-5)

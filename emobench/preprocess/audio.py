@@ -48,7 +48,11 @@ def speech_features(signal: np.ndarray, feature_set: str, rate: int = SAMPLE_RAT
     """openSMILE ``feature_set`` functionals of ``signal`` after :func:`trim_silence`: the one
     path the audio stage, the robustness stages, ``emobench predict`` and the live predictor
     share (the last two with the ``trim_db`` their model was trained with)."""
-    return extract(trim_silence(signal, rate, trim_db), feature_set, rate)
+    voiced = trim_silence(signal, rate, trim_db)
+    if voiced.size < MIN_SECONDS * rate <= signal.size:
+        raise ValueError(f"only {voiced.size / rate:.2f} s of voice in {signal.size / rate:.2f} s "
+                         f"(at least {MIN_SECONDS} s needed once the silence around it is cut)")
+    return extract(voiced, feature_set, rate)
 
 
 def audio_stage_params(feature_set: str) -> dict:
