@@ -25,7 +25,7 @@ import numpy as np
 
 from emobench.atomic import atomic_write_text
 from emobench.zoo.archive import ARCHIVE_FORMAT, write_archive
-from emobench.zoo.export import Exported, _command, describe_dataset, ship
+from emobench.zoo.export import Exported, describe_dataset, ship
 from emobench.zoo.manifest import Entry, Manifest, ZooError, check_name, jsonable
 
 PROTOCOL = "all-speakers"
