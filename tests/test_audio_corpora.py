@@ -27,6 +27,22 @@ def test_speaker_standardize_uses_each_speakers_own_clips():
         speaker_standardize(x[:3], ["a", "a", "c"])
 
 
+def test_speaker_standardize_scales_tiny_units_for_every_speaker_and_zeroes_constants():
+    # openSMILE has real features around 1e-9 (emobase's intensity deltas): each speaker's
+    # column must come out with unit spread whatever its units, or a model's own scaler blows
+    # the unscaled speaker's residue up (EmoDB once all went to one class that way)
+    rng = np.random.default_rng(1)
+    tiny = np.concatenate([rng.normal(0, 3e-9, 8), rng.normal(0, 4e-8, 8)])
+    constant = np.full(16, 0.1, np.float32)  # float32: its spread is rounding, not signal
+    x = np.stack([tiny, constant, rng.normal(size=16)], axis=1).astype(np.float32)
+    out = speaker_standardize(x, ["a"] * 8 + ["b"] * 8)
+    for rows in (slice(0, 8), slice(8, 16)):
+        np.testing.assert_allclose(out[rows, 0].std(), 1, atol=1e-4)
+    assert np.all(out[:, 1] == 0)
+    norm = RunningSpeakerNorm(window=8, min_clips=2).update(x[:8])
+    np.testing.assert_allclose(norm.transform(x[:8]), out[:8], atol=1e-5)
+
+
 def test_running_norm_falls_back_until_it_has_seen_enough():
     norm = RunningSpeakerNorm(window=4, min_clips=3, fallback=(np.full(2, 10.0), np.ones(2)))
     x = np.array([[11.0, 12.0]])

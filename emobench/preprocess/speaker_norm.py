@@ -19,13 +19,33 @@ import numpy as np
 MIN_CLIPS = 2
 
 
-def standardize(x: np.ndarray, eps: float = 1e-8) -> np.ndarray:
+#: A column whose spread is under this fraction of its largest magnitude is constant up to
+#: float32 rounding and becomes 0. The test is relative because openSMILE has real features in
+#: tiny units (emobase's ``pcm_intensity_sma_de_amean`` varies around 1e-9): an absolute cut-off
+#: (1e-8 until issue 14's EmoDB check) left such a column unscaled for some speakers and scaled
+#: for others, and a model's own scaler then blew the unscaled residue up by 1e9 (a
+#: RAVDESS-trained emobase model put every EmoDB clip in one class).
+RELATIVE_EPS = 1e-6
+
+
+def column_statistics(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(mean, std)`` of the rows of ``x`` (float64) for :func:`apply_statistics`; a constant
+    column's std is ``inf``, so it standardises to 0."""
+    flat = np.asarray(x, np.float64).reshape(-1, np.shape(x)[-1])
+    std = flat.std(axis=0)
+    varies = std > RELATIVE_EPS * np.abs(flat).max(axis=0)
+    return flat.mean(axis=0), np.where(varies, std, np.inf)
+
+
+def apply_statistics(x: np.ndarray, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
+    """``(x - mean) / std`` as float32."""
+    return ((np.asarray(x, np.float64) - mean) / std).astype(np.float32)
+
+
+def standardize(x: np.ndarray) -> np.ndarray:
     """``(x - mean) / std`` over the rows of ``x`` (a constant column becomes 0); for rows of
     more than one axis (spectrograms (n, frames, mels)) per last axis over all the others."""
-    x = np.asarray(x, np.float64)
-    flat = x.reshape(-1, x.shape[-1])
-    std = flat.std(axis=0)
-    return ((x - flat.mean(axis=0)) / np.where(std > eps, std, 1.0)).astype(np.float32)
+    return apply_statistics(x, *column_statistics(x))
 
 
 def speaker_standardize(x: np.ndarray, speakers: Sequence[str]) -> np.ndarray:
@@ -71,16 +91,16 @@ class RunningSpeakerNorm:
         """``x`` standardised with the window's statistics (or the fallback's)."""
         x = np.atleast_2d(np.asarray(x, np.float32))
         if len(self._seen) >= self.min_clips:
-            seen = np.stack(self._seen).astype(np.float64)
-            mean, std = seen.mean(axis=0), seen.std(axis=0)
+            mean, std = column_statistics(np.stack(self._seen))
             self.normalized = True
         elif self.fallback is not None:
             mean, std = (np.asarray(v, np.float64) for v in self.fallback)
+            std = np.where(std > 0, std, 1.0)
             self.normalized = False
         else:
             self.normalized = False
             return x
-        return ((x - mean) / np.where(std > 1e-8, std, 1.0)).astype(np.float32)
+        return apply_statistics(x, mean, std)
 
     def __len__(self) -> int:
         return len(self._seen)
