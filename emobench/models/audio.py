@@ -64,8 +64,9 @@ def audio_svm(num_classes=7, input_shape=DEFAULT_FEATURES, **options):
 #: proportion above (:func:`cnn_learning_rate`): emo_large's 6552 and ComParE's 6373 features
 #: give it 105,000 and 102,000 (about 1e-4). At 0.0003 their first epoch's loss was 12-20 and
 #: they stayed near chance (0.25-0.36); at 1e-4 four emo_large folds scored 0.522 against the
-#: SVM's 0.502; in the clean 6-fold run with silence trimming, emo_large 0.505 and ComParE
-#: 0.604 with speaker norm (SVM 0.571 and 0.580). The three shorter sets keep 0.0003.
+#: SVM's 0.502; in the clean 6-fold run with silence trimming and the relative constant-column
+#: rule of speaker normalisation, emo_large 0.579 and ComParE 0.604 with speaker norm (SVM 0.609
+#: and 0.580). The three shorter sets keep 0.0003.
 CNN_DEFAULTS = {"filters": [32], "kernel_size": 5, "pool": 2, "dense": 128,
                 "dropout": 0.5, "l2": 1e-3, "input_noise": 0.3, "learning_rate": None}
 CNN_BASE_RATE, CNN_RATE_INPUTS = 3e-4, 32768
