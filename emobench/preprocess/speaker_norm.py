@@ -42,6 +42,13 @@ def apply_statistics(x: np.ndarray, mean: np.ndarray, std: np.ndarray) -> np.nda
     return ((np.asarray(x, np.float64) - mean) / std).astype(np.float32)
 
 
+def with_training_statistics(x: np.ndarray, mean, std) -> np.ndarray:
+    """``x`` standardised with stored statistics (a corpus's mean and std; a zero std
+    leaves its column centred only): the no-context fallback of a speaker-normalised model."""
+    std = np.asarray(std, np.float64)
+    return apply_statistics(x, np.asarray(mean, np.float64), np.where(std > 0, std, 1.0))
+
+
 def standardize(x: np.ndarray) -> np.ndarray:
     """``(x - mean) / std`` over the rows of ``x`` (a constant column becomes 0); for rows of
     more than one axis (spectrograms (n, frames, mels)) per last axis over all the others."""
@@ -94,9 +101,8 @@ class RunningSpeakerNorm:
             mean, std = column_statistics(np.stack(self._seen))
             self.normalized = True
         elif self.fallback is not None:
-            mean, std = (np.asarray(v, np.float64) for v in self.fallback)
-            std = np.where(std > 0, std, 1.0)
             self.normalized = False
+            return with_training_statistics(x, *self.fallback)
         else:
             self.normalized = False
             return x

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from emobench.atomic import atomic_write_text
+from emobench.preprocess.speaker_norm import with_training_statistics
 from emobench.zoo.archive import ARCHIVE_FORMAT, write_archive
 from emobench.zoo.export import Exported, describe_dataset, ship
 from emobench.zoo.manifest import Entry, Manifest, ZooError, check_name, jsonable
@@ -40,11 +41,6 @@ def _fit(model: str, x: np.ndarray, y: np.ndarray, options: dict):
         raise ZooError(f"{model}: only scikit-learn recipes are packaged by export_audio")
     return create_model(model, num_classes=num_classes(), input_shape=x.shape[1:],
                         **options).fit(x, y)
-
-
-def _no_context(x: np.ndarray, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
-    """A speaker-normalised model's input when the speaker's other clips are unknown."""
-    return ((x - mean) / np.where(std > 0, std, 1.0)).astype(np.float32)
 
 
 def _stats(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -71,7 +67,7 @@ def cross_validate(model: str, x, y, speakers, folds, options: dict, norm: bool)
         xv = speaker_standardize(x[va], speakers[va]) if norm else x[va]
         ways["speaker"].append(scores(y[va], fitted.predict_proba(xv)))
         if norm:
-            xn = _no_context(x[va], *_stats(x[~va]))
+            xn = with_training_statistics(x[va], *_stats(x[~va]))
             ways["no_context"].append(scores(y[va], fitted.predict_proba(xn)))
     out = {}
     for way, rows in ways.items():
@@ -125,7 +121,7 @@ def build_entry(model: str, features: str, *, norm: bool, data_root: str,
         classes = sorted(set(cy.tolist()))
         ways = {"cross": speaker_standardize(cx, cspk) if norm else cx}
         if norm:
-            ways["cross_no_context"] = _no_context(cx, mean, std)
+            ways["cross_no_context"] = with_training_statistics(cx, mean, std)
         for key, xin in ways.items():
             s = subset_scores(cy, fitted.predict_proba(xin), classes, "c_")
             metrics[key] = {**_pick(s, "c_", len(cy)), "classes": len(classes),

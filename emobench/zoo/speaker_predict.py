@@ -13,7 +13,8 @@ from typing import Sequence
 
 import numpy as np
 
-from emobench.preprocess.speaker_norm import MIN_CLIPS, speaker_standardize
+from emobench.preprocess.speaker_norm import (MIN_CLIPS, speaker_standardize,
+                                              with_training_statistics)
 from emobench.zoo.predict import Prediction, PredictError, model_input
 
 
@@ -67,6 +68,5 @@ def no_context_input(x: np.ndarray, info: dict, notes: list[str]) -> np.ndarray:
     if info.get("train_mean") is None or info.get("train_std") is None:
         raise PredictError(f"{info.get('name')}: trained with speaker normalisation but records "
                            "no training statistics; give several files with --same-speaker")
-    mean, std = (np.asarray(info[k], np.float32) for k in ("train_mean", "train_std"))
     notes.append("one file, no speaker context: normalised with the training statistics")
-    return ((x - mean) / np.where(std > 0, std, 1.0)).astype(np.float32)
+    return with_training_statistics(x, info["train_mean"], info["train_std"])
