@@ -232,6 +232,24 @@ def test_audio_cnn_learning_rate_falls_with_a_wide_dense_layer():
                         learning_rate=1e-3).options["learning_rate"] == 1e-3  # a given one stays
 
 
+def test_label_smoothing_is_cross_entropy_against_smoothed_targets():
+    import keras
+
+    from emobench.models.keras_base import SmoothedSparseCrossentropy, training_loss
+
+    p = np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8], [0.3, 0.4, 0.3]], np.float32)
+    y = np.array([0, 1, 2])
+    target = np.full((3, 3), 0.3 / 3)
+    target[np.arange(3), y] += 0.7
+    expected = -(target * np.log(p)).sum(axis=1).mean()
+    value = lambda loss: float(keras.ops.convert_to_numpy(loss(y, p)))  # noqa: E731
+    assert value(SmoothedSparseCrossentropy(0.3)) == pytest.approx(expected, rel=1e-5)
+    assert value(SmoothedSparseCrossentropy(0.0)) == pytest.approx(
+        value(keras.losses.SparseCategoricalCrossentropy()), rel=1e-5)
+    assert training_loss({"label_smoothing": 0}) == "sparse_categorical_crossentropy"
+    assert create_model("audio_cnn", input_shape=(40,)).options["label_smoothing"] == 0.1
+
+
 @pytest.mark.parametrize("name", ["audio_cnn", "audio_svm", "fusion_svm"])
 def test_vector_models_learn_separable_classes(name):
     """Training really learns: 7 well-separated clusters are classified on held-out samples."""
@@ -244,6 +262,8 @@ def test_vector_models_learn_separable_classes(name):
     model.fit(x[:105], y[:105], validation_data=(x[105:], y[105:]), epochs=15, batch_size=16)
     assert (model.predict(x[105:]) == y[105:]).mean() >= 0.9
     assert model.history_["val_accuracy"][-1] >= 0.9
+    if name == "audio_cnn":  # trained on its smoothed loss, which the saved model does not need
+        assert model.keras_model.loss.label_smoothing == 0.1
 
 
 def test_c3d_sizes():

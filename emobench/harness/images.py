@@ -133,7 +133,8 @@ def train_face_model(root, out: Path | str, *, model: str = "face_cnn", epochs: 
                            seed=seed, **options)
     net = wrapper.keras_model
     onehot = lambda y: keras.utils.to_categorical(y, len(EMOTIONS))  # noqa: E731
-    loss = keras.losses.CategoricalCrossentropy(label_smoothing=0.1)
+    loss = keras.losses.CategoricalCrossentropy(
+        label_smoothing=float(wrapper.options.get("label_smoothing", 0.1)))
     net.compile(optimizer="adam", loss=loss, metrics=["accuracy"])
     measured = _epoch_seconds(net, x_tr, onehot(y_tr), batch_size)
     if budget_min:

@@ -5,8 +5,9 @@ whose output is a softmax over the classes. ``FrameModel`` wraps a per-frame ima
 and trains it on the frames of clips (each frame labelled with its clip's label), predicting a
 clip by averaging its frames' probabilities, as the thesis did with ResNet50.
 
-Both compile on the first ``fit``: sparse categorical cross-entropy, accuracy, and the optimizer
-of ``options`` (default RMSprop, learning rate 0.001). A reloaded model is compiled afresh on its
+Both compile on the first ``fit``: sparse categorical cross-entropy (label-smoothed when option
+``label_smoothing`` is set), accuracy, and the optimizer of ``options`` (default RMSprop, learning
+rate 0.001). A reloaded model is compiled afresh on its
 next ``fit`` (the optimizer's state is not kept; the weights are). After training, batchnorm's
 moving statistics are recomputed over the training inputs (``emobench.models.batchnorm``).
 """
@@ -22,6 +23,33 @@ from emobench.models.batchnorm import recalibrate_batchnorm
 from emobench.models.layers import Standardize
 
 KERAS_FILE = "model.keras"
+
+
+@keras.saving.register_keras_serializable(package="emobench")
+class SmoothedSparseCrossentropy(keras.losses.Loss):
+    """Cross-entropy on integer labels against targets smoothed towards uniform
+    (``1 - label_smoothing`` on the true class): Keras's sparse loss has no smoothing."""
+
+    def __init__(self, label_smoothing: float = 0.1, name="smoothed_sparse_crossentropy",
+                 **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.label_smoothing = float(label_smoothing)
+
+    def call(self, y_true, y_pred):
+        labels = keras.ops.cast(keras.ops.reshape(y_true, (-1,)), "int32")
+        target = keras.ops.one_hot(labels, keras.ops.shape(y_pred)[-1], dtype=y_pred.dtype)
+        return keras.losses.categorical_crossentropy(target, y_pred,
+                                                     label_smoothing=self.label_smoothing)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "label_smoothing": self.label_smoothing}
+
+
+def training_loss(options: dict):
+    """The loss a model's ``options`` ask for: sparse cross-entropy, smoothed when
+    ``label_smoothing`` is above 0."""
+    smoothing = float(options.get("label_smoothing") or 0.0)
+    return SmoothedSparseCrossentropy(smoothing) if smoothing else "sparse_categorical_crossentropy"
 
 
 class KerasEmotionModel(EmotionModel):
@@ -105,7 +133,7 @@ class KerasEmotionModel(EmotionModel):
             return
         opt = keras.optimizers.get({"class_name": self.options["optimizer"],
                                     "config": {"learning_rate": self.options["learning_rate"]}})
-        self.keras_model.compile(optimizer=opt, loss="sparse_categorical_crossentropy",
+        self.keras_model.compile(optimizer=opt, loss=training_loss(self.options),
                                  metrics=["accuracy"])
 
     # -- saving --------------------------------------------------------------------------------

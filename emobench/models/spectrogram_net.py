@@ -9,7 +9,7 @@ import math
 import keras
 from keras import layers, ops
 
-from emobench.models.keras_base import KerasEmotionModel
+from emobench.models.keras_base import KerasEmotionModel, training_loss
 
 
 @keras.saving.register_keras_serializable(package="emobench")
@@ -103,5 +103,5 @@ class SpectrogramModel(KerasEmotionModel):
         rate = keras.optimizers.schedules.CosineDecay(
             self.options["learning_rate"], max(1, self._decay_steps), alpha=0.05)
         opt = type(keras.optimizers.get(self.options["optimizer"]))(learning_rate=rate)
-        self.keras_model.compile(optimizer=opt, loss="sparse_categorical_crossentropy",
+        self.keras_model.compile(optimizer=opt, loss=training_loss(self.options),
                                  metrics=["accuracy"])
