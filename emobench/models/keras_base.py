@@ -7,9 +7,9 @@ clip by averaging its frames' probabilities, as the thesis did with ResNet50.
 
 Both compile on the first ``fit``: sparse categorical cross-entropy (label-smoothed when option
 ``label_smoothing`` is set), accuracy, and the optimizer of ``options`` (default RMSprop, learning
-rate 0.001). A reloaded model is compiled afresh on its
-next ``fit`` (the optimizer's state is not kept; the weights are). After training, batchnorm's
-moving statistics are recomputed over the training inputs (``emobench.models.batchnorm``).
+rate 0.001). A reloaded model is compiled afresh on its next ``fit`` (the optimizer's state is
+not kept; the weights are). After training, batchnorm's moving statistics are recomputed over
+the training inputs (``emobench.models.batchnorm``).
 """
 from __future__ import annotations
 
