@@ -25,19 +25,42 @@ def test_no_context_input_uses_the_training_statistics_only_for_normalised_entri
     assert no_context_input(x, {"options": {}}, []) is x
 
 
+def test_training_rows_add_copies_standardised_as_the_no_context_fallback():
+    from emobench.preprocess.speaker_norm import speaker_standardize
+    from emobench.zoo.export_audio import training_rows
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(8, 3)).astype(np.float32) + np.repeat([[0.0], [5.0]], 4, axis=0)
+    y, spk = np.arange(8) % 3, np.array(["a"] * 4 + ["b"] * 4)
+    xs, ys = training_rows(x, y, spk, norm=False)
+    assert xs is x and ys is y
+    xs, ys = training_rows(x, y, spk, norm=True)
+    np.testing.assert_allclose(xs, speaker_standardize(x, spk))
+    np.testing.assert_array_equal(ys, y)
+    xs, ys = training_rows(x, y, spk, norm=True, copies=True)
+    assert xs.shape == (16, 3) and list(ys) == list(y) * 2
+    np.testing.assert_allclose(xs[:8], speaker_standardize(x, spk), atol=1e-6)
+    # the copies are what a file with no speaker context becomes: the corpus's mean and std
+    np.testing.assert_allclose(xs[8:], (x - x.mean(0)) / x.std(0), atol=1e-5)
+    with pytest.raises(ValueError, match="speaker-normalised"):
+        training_rows(x, y, spk, norm=False, copies=True)
+
+
 def test_export_trains_on_every_speaker_and_scores_the_recipe_both_ways(synth_corpus, tmp_path):
     from emobench.zoo.export_audio import export_audio
     from emobench.zoo.predict import predict_file
 
-    ex = export_audio("audio_logreg", "eGeMAPSv02", norm=True, data_root=str(synth_corpus),
-                      out_dir=tmp_path, folds=2, command="test")
+    ex = export_audio("audio_logreg", "eGeMAPSv02", norm=True, copies=True,
+                      data_root=str(synth_corpus), out_dir=tmp_path, folds=2, command="test")
     e = ex.entry
+    assert e.protocol["no_context_copies"] and e.provenance["training"]["no_context_copies"]
     assert e.protocol["name"] == "all-speakers" and not e.protocol["val_speakers"]
     assert e.protocol["train_speakers"] == e.dataset["speakers"] and e.metrics["train"]["clips"]
     for way in ("cv", "cv_no_context"):
         assert e.metrics[way]["scored"] == 2 and 0 <= e.metrics[way]["accuracy"][0] <= 1
     card = ex.card.read_text()
     assert "ALL speakers" in card and "no speaker context" in card
+    assert "also trained on every clip standardised that way" in card
     model = load_pretrained(e.name, manifest=ex.manifest)
     info = model.zoo_info
     assert info["options"]["speaker_norm"] and len(info["train_std"]) == 88

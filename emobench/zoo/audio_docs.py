@@ -83,7 +83,10 @@ def render_audio_card(e: Entry, note: str) -> str:
                   "given (one speaker, at least 2 files); the live predictor over a running "
                   "window of the speaker. A single file with no context falls back to the "
                   "training corpus's mean and standard deviation (stored in the entry) and says "
-                  "so; the fallback rows above measure that case.", ""]
+                  "so; the fallback rows above measure that case."
+                  + (" The model was also trained on every clip standardised that way, so the "
+                     "fallback's input is not new to it." if pr.get("no_context_copies") else ""),
+                  ""]
     lines += ["## Use", "", "```python", "import emobench", "",
               f'model = emobench.load_pretrained("{e.name}")',
               "probs = model.predict_proba(x)   # x: (n, "
