@@ -10,8 +10,9 @@ cross-validation is known, with the card's scores measured here, for the same re
 ``--no-context-copies`` (with ``--speaker-norm``) also trains on a second copy of every clip,
 standardised with the training corpus's statistics: the input the no-context fallback gives.
 A model fitted on speaker-normalised clips alone has never seen that input (each speaker's own
-loudness and pitch range are still in it) and loses 7-13 points on it; with the copies it
-keeps its normalised score within about a point and loses less file by file.
+loudness and pitch range are still in it) and loses 9-14 points on it (real RAVDESS speech, 6
+folds); with the copies a linear model keeps its normalised score within about a point (an SVM
+gains) and loses 0.3-5 points less file by file.
 
     python -m emobench.zoo.export_audio --model audio_logreg --features ComParE_2016 \
         --speaker-norm --data-root ../shared/data/ravdess-speech --cross ../shared/data/emodb \
