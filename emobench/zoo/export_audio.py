@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from emobench.atomic import atomic_write_text
-from emobench.preprocess.speaker_norm import with_training_statistics
+from emobench.preprocess.speaker_norm import speaker_standardize, with_training_statistics
 from emobench.zoo.archive import ARCHIVE_FORMAT, write_archive
 from emobench.zoo.export import Exported, describe_dataset, ship
 from emobench.zoo.manifest import Entry, Manifest, ZooError, check_name, jsonable
@@ -63,8 +63,6 @@ def training_rows(x: np.ndarray, y: np.ndarray, speakers, *, norm: bool,
     """The rows a recipe fits on: ``x`` as it is, or speaker-normalised; with ``copies`` (a
     normalised recipe only) followed by every row again, standardised with the statistics of
     all of ``x`` (what the no-context fallback gives a file), labels repeated."""
-    from emobench.preprocess.speaker_norm import speaker_standardize
-
     if copies and not norm:
         raise ValueError("no-context copies belong to a speaker-normalised recipe")
     if not norm:
@@ -82,7 +80,6 @@ def cross_validate(model: str, x, y, speakers, folds, options: dict, norm: bool,
     speaker normalised over their own clips; the plain score without normalisation) and, for
     a normalised recipe, ``no_context`` (file by file, the training folds' statistics)."""
     from emobench.harness.metrics import scores, summarize
-    from emobench.preprocess.speaker_norm import speaker_standardize
 
     ways: dict[str, list[dict]] = {"speaker": [], "no_context": []}
     for fold in folds:
@@ -124,7 +121,6 @@ def build_entry(model: str, features: str, *, norm: bool, data_root: str,
     from emobench.harness.data import dataset_id
     from emobench.harness.metrics import subset_scores
     from emobench.harness.provenance import provenance
-    from emobench.preprocess.speaker_norm import speaker_standardize
 
     options = dict(options or {})
     scan = load_dataset("ravdess", data_root)
