@@ -88,8 +88,10 @@ def check_model(info, out: Path) -> dict:
 def main(argv: list[str]) -> int:
     import keras
 
+    from emobench.harness.train import deterministic_ops
     from emobench.registry import list_models
 
+    deterministic_ops()  # as the harness trains: on TensorFlow this also turns XLA off
     out = Path(argv[0])
     out.mkdir(parents=True, exist_ok=True)
     wanted = set(argv[1:])

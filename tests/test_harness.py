@@ -104,7 +104,7 @@ def test_every_suite_at_tiny_size_with_fusion_after_its_branches(synth_corpus, t
                         models=("audio_svm", "audio_cnn", "c3d", "flow_alexnet", "fusion_avg",
                                 "fusion_svm"),
                         run_dir=str(tmp_path), cache_dir=str(tmp_path / "cache"),
-                        progress=False)
+                        progress=False, jobs=1, train_jobs=1)
     assert not summary.failed, summary.failed
     assert summary.planned == len(summary.trained) == 4 + 2 + 2 + 4
     with ResultStore(tmp_path) as store:
@@ -134,7 +134,7 @@ def test_both_protocols_in_one_run_get_their_own_folds(synth_corpus, tmp_path):
     summary = run_suite("audio", dataset="synth", data_root=str(synth_corpus), folds=2,
                         protocol="both", models=("dummy_audio",), feature_sets=("emobase",),
                         run_dir=str(tmp_path), cache_dir=str(tmp_path / "cache"),
-                        progress=False)
+                        progress=False, jobs=1, train_jobs=1)
     assert summary.planned == 4 and not summary.failed
     with ResultStore(tmp_path) as store:
         cells = store.cells(summary.run_id)

@@ -26,6 +26,16 @@ MODELS = [i.name for i in list_models() if i.builtin]
 #: Loaded across backends: the custom scaling layer, 3D convolutions, a nested model inside
 #: TimeDistributed with an LSTM, and keras.applications in a frame model (the rest reuse these).
 CROSS_BACKEND = ["audio_cnn", "c3d", "lrcn", "resnet50"]
+#: Under a backend other than the one tests run on, the default run checks these: the models
+#: above, the keras.ops log-mel front end, and the cheap scikit-learn ones. The rest reuse their
+#: layers (flow_resnet50 is ResNet50 on two channels, c3d_full a wider C3D) and cost minutes to
+#: trace on a 2-core CPU; ``pytest -m slow`` checks them under every backend.
+OTHER_BACKEND_QUICK = {*CROSS_BACKEND, "audio_logmel_crnn", "audio_logreg", "audio_svm",
+                       "fusion_avg", "fusion_svm"}
+#: Checked by the slow run only, under every backend: flow_resnet50 is flow_alexnet's stacked
+#: flow input in front of resnet50's backbone, both checked in the default run, and tracing a
+#: second ResNet50 costs about a minute of CPU.
+SLOW_EVERYWHERE = {"flow_resnet50"}
 THESIS_MODELS = {
     "audio_svm": ("audio", "features", "sklearn"), "audio_cnn": ("audio", "features", "keras"),
     "resnet50": ("video", "clip", "keras"), "c3d": ("video", "clip", "keras"),
@@ -42,18 +52,17 @@ def _current_backend() -> str:
     return keras.backend.backend()
 
 
-@pytest.fixture(scope="module")
-def contract(tmp_path_factory) -> dict:
-    """Run model_contract.py once per installed backend, all at once: {backend: results}."""
-    out = tmp_path_factory.mktemp("contract")
+def _run_contracts(out: Path, wanted: dict[str, list[str]]) -> dict:
+    """Run model_contract.py once per installed backend, all at once, on the models ``wanted``
+    under it: {backend: results}."""
     procs = {}
-    for backend in BACKENDS:
-        if importlib.util.find_spec(backend) is None:
+    for backend, names in wanted.items():
+        if importlib.util.find_spec(backend) is None or not names:
             continue
         env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="3")
         with open(out / f"{backend}.log", "w") as log:  # a file: a full pipe would stall it
             procs[backend] = subprocess.Popen(
-                [sys.executable, str(HERE / "model_contract.py"), str(out / backend)],
+                [sys.executable, str(HERE / "model_contract.py"), str(out / backend), *names],
                 env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
     results = {}
     for backend, proc in procs.items():
@@ -64,6 +73,26 @@ def contract(tmp_path_factory) -> dict:
                             "models": json.loads(path.read_text())["models"]
                             if path.is_file() else None}
     return results
+
+
+def _is_quick(backend: str, name: str) -> bool:
+    return name not in SLOW_EVERYWHERE and (backend == _current_backend()
+                                            or name in OTHER_BACKEND_QUICK)
+
+
+@pytest.fixture(scope="module")
+def contract(tmp_path_factory) -> dict:
+    """The default run's contracts: every model under the current backend, the quick ones
+    under the others."""
+    return _run_contracts(tmp_path_factory.mktemp("contract"),
+                          {b: [n for n in MODELS if _is_quick(b, n)] for b in BACKENDS})
+
+
+@pytest.fixture(scope="module")
+def contract_rest(tmp_path_factory) -> dict:
+    """The slow run's: every other model under every backend."""
+    return _run_contracts(tmp_path_factory.mktemp("contract-rest"),
+                          {b: [n for n in MODELS if not _is_quick(b, n)] for b in BACKENDS})
 
 
 def test_registry_has_every_model_of_the_thesis():
@@ -85,11 +114,14 @@ def test_listing_models_does_not_import_keras():
     assert out == [str(len([i for i in list_models() if i.builtin])), "False", "False"]
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize("name", MODELS)
-def test_contract_build_train_save_reload(contract, backend, name):
+@pytest.mark.parametrize("backend, name", [
+    pytest.param(b, n, marks=() if _is_quick(b, n) else pytest.mark.slow, id=f"{n}-{b}")
+    for n in MODELS for b in BACKENDS])
+def test_contract_build_train_save_reload(request, backend, name):
     """Tiny build, output shape, parameters > 0, one epoch that moves the weights, save,
     reload, identical predictions (model_contract.check_model), under each backend."""
+    contract = request.getfixturevalue("contract" if _is_quick(backend, name)
+                                       else "contract_rest")
     if backend not in contract:
         pytest.skip(f"Keras backend {backend} is not installed")
     run = contract[backend]

@@ -338,7 +338,7 @@ def test_every_format_from_a_real_harness_run(synth_corpus, tmp_path):
     run_suite("audio", dataset="synth", data_root=str(synth_corpus), folds=2,
               run_dir=str(tmp_path / "run"), cache_dir=str(tmp_path / "cache"),
               feature_sets=("emobase",), models=("dummy_audio",), progress=False,
-              save_models=False)
+              save_models=False, jobs=1, train_jobs=1)
     with ResultStore(tmp_path / "run") as store:
         run = store.run()
         scored = [c["metrics"]["val_accuracy"] for c in store.cells(run["run_id"])]

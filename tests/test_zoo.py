@@ -36,7 +36,7 @@ def run(synth_corpus, tmp_path_factory):
     run_dir = tmp_path_factory.mktemp("zoo-run")
     summary = run_suite("audio", dataset="synth", data_root=str(synth_corpus),
                         models=("audio_cnn", "dummy_audio"), feature_sets=("emobase",), folds=2,
-                        epochs=2, run_dir=str(run_dir), progress=False, jobs=1)
+                        epochs=2, run_dir=str(run_dir), progress=False, jobs=1, train_jobs=1)
     assert not summary.failed
     with ResultStore(run_dir) as store:
         cells = {(c["model"], c["fold"]): c for c in store.cells(summary.run_id)}
