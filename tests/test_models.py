@@ -439,3 +439,23 @@ def test_save_replaces_an_older_model_atomically(tmp_path):
     assert sorted(p.name for p in (tmp_path / "m").iterdir()) == [META_FILE, "model.skops"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]  # no temporary folders left
     assert load_model(tmp_path / "m").name == "fusion_avg"
+
+
+def test_svm_saves_its_support_vectors_as_float32_and_predicts_the_same(tmp_path):
+    import skops.io as sio
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(60, 300)).astype(np.float32)  # openSMILE features are float32
+    y = np.arange(60) % 3
+    model = create_model("audio_svm", num_classes=3, input_shape=(300,)).fit(x, y)
+    svc = model.estimator.named_steps["svm"].calibrated_classifiers_[0].estimator
+    assert svc.support_vectors_.dtype == np.float64  # what libsvm fits and predicts with
+    folder = model.save(tmp_path / "svm")
+    assert svc.support_vectors_.dtype == np.float64  # the model in memory is left as it was
+    stored = sio.load(folder / "model.skops", trusted=sio.get_untrusted_types(
+        file=folder / "model.skops"))
+    assert stored.named_steps["svm"].calibrated_classifiers_[0].estimator \
+        .support_vectors_.dtype == np.float32
+    loaded = load_model(folder)
+    assert loaded.count_params() == model.count_params()
+    np.testing.assert_array_equal(loaded.predict_proba(x), model.predict_proba(x))
