@@ -32,7 +32,9 @@ def test_fer_style_image_is_taken_whole_when_no_face_is_found(model, tmp_path):
     pred = predict_file(path, model)
     assert len(pred.probabilities) == 7 and abs(float(np.sum(pred.probabilities)) - 1) < 1e-4
     assert any("whole image" in n for n in pred.notes)
-    x = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)[None, ..., None].astype("float32")
+    gray = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
+    assert FACE_PREP["contrast"] == "equalize"  # the recipe's contrast step is applied
+    x = cv2.equalizeHist(gray)[None, ..., None].astype("float32")
     np.testing.assert_allclose(pred.probabilities, model.predict_proba(x)[0], atol=1e-5)
 
 

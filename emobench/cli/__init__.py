@@ -4,6 +4,6 @@ Heavy modules (Keras, OpenCV, openSMILE) are imported inside the commands, so ``
 starts instantly. Importing this package registers every command group on :data:`main`.
 """
 from emobench.cli.group import EmobenchError, main
-from emobench.cli import data, harness, live, zoo  # noqa: F401 - registers their commands
+from emobench.cli import data, faces, harness, live, zoo  # noqa: F401 - registers their commands
 
 __all__ = ["EmobenchError", "main"]

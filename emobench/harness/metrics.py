@@ -65,3 +65,31 @@ def summarize(values: Sequence[float]) -> tuple[float, float, int]:
     if not len(v):
         return float("nan"), float("nan"), 0
     return float(v.mean()), float(v.std(ddof=1)) if len(v) > 1 else 0.0, len(v)
+
+
+def classification_scores(truth: Sequence[str], pred: Sequence[str],
+                          classes: Sequence[str]) -> dict:
+    """Scores of label answers (strings) over ``classes``, by scikit-learn: ``accuracy``,
+    ``uar`` (balanced accuracy), ``macro_f1`` (over ``classes``), ``confusion`` (rows true, in
+    ``classes`` order), ``answers`` (the share of each answered class) and ``n``; NaN scores
+    when there is nothing to score."""
+    from sklearn.metrics import (accuracy_score, balanced_accuracy_score, confusion_matrix,
+                                 f1_score)
+
+    classes = list(classes)
+    n = len(truth)
+    answers = {c: (sum(p == c for p in pred) / n if n else float("nan")) for c in classes}
+    if not n:
+        nan = float("nan")
+        return {"accuracy": nan, "uar": nan, "macro_f1": nan, "n": 0, "answers": answers,
+                "confusion": [[0] * len(classes) for _ in classes]}
+    import warnings
+
+    with warnings.catch_warnings():  # a class absent from truth is expected on tiny samples
+        warnings.simplefilter("ignore")
+        uar = balanced_accuracy_score(truth, pred)
+    return {"accuracy": float(accuracy_score(truth, pred)), "uar": float(uar),
+            "macro_f1": float(f1_score(truth, pred, labels=classes, average="macro",
+                                       zero_division=0)),
+            "confusion": confusion_matrix(truth, pred, labels=classes).tolist(), "n": n,
+            "answers": answers}

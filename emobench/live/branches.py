@@ -171,9 +171,11 @@ class VideoBranch:
         clock.stop("face", start)
         start = clock.start()
         if self.per_frame:
-            from emobench.harness.image_to_video import to_model_input
+            from emobench.preprocess.face_prep import FacePrep, aggregate, model_input
 
-            probs = self.model.predict_proba(to_model_input(crops, self.params)).mean(0)
+            recipe = FacePrep.from_dict(self.params)
+            probs = aggregate(self.model.predict_proba(model_input(crops, recipe)),
+                              recipe.aggregate)
         else:
             probs = self.model.predict_proba(crops[None])[0]
         clock.stop("video_model", start)

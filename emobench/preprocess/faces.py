@@ -86,14 +86,15 @@ def smooth_boxes(boxes: np.ndarray, window: int = SMOOTH) -> np.ndarray:
 
 def video_faces(path: str | Path, frames: int = 16, size: int = 112,
                 detector: str | DetectorSettings = "haar", margin: float = MARGIN,
-                smooth: int = SMOOTH) -> dict[str, np.ndarray]:
-    """Face crops of ``frames`` evenly spaced frames of one video: ``{"data": (frames, size,
-    size, 3) uint8 RGB, "boxes": (frames, 4), "found": (frames,) bool}``.
+                smooth: int = SMOOTH, skip_s: float = 0.0) -> dict[str, np.ndarray]:
+    """Face crops of ``frames`` evenly spaced frames of one video (from ``skip_s`` seconds
+    on): ``{"data": (frames, size, size, 3) uint8 RGB, "boxes": (frames, 4), "found": (frames,)
+    bool}``. A negative ``margin`` crops inside the detector's box.
 
     Frames without a face reuse the nearest frame's box; a video with no face in any sampled
     frame raises ``ValueError``, as bad media raises ``MediaError``.
     """
-    video = sample_frames(path, frames)
+    video = sample_frames(path, frames, skip_s)
     boxes, found = track_face(video, detector)
     if not found.any():
         raise ValueError(f"no face found in any of the {frames} sampled frames")

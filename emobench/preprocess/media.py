@@ -135,24 +135,36 @@ def _decode_selected(path: str | Path, wanted: set[int]) -> tuple[dict[int, np.n
     return frames, count
 
 
-def sample_frames(path: str | Path, count: int) -> np.ndarray:
-    """``count`` evenly spaced frames spanning the whole video, ``(count, H, W, 3)`` uint8 RGB.
+def sample_frames(path: str | Path, count: int, skip_s: float = 0.0) -> np.ndarray:
+    """``count`` evenly spaced frames spanning the video from ``skip_s`` seconds on (the whole
+    video when it is shorter than twice that), ``(count, H, W, 3)`` uint8 RGB.
 
     A file whose decodable length falls a little short of its header (common in real recordings)
     is sampled over what decodes; one that falls short by more than 5% is reported as truncated.
     """
     if count < 1:
         raise ValueError(f"count must be >= 1, got {count}")
-    n, _, _, _ = video_info(path)
-    indices = evenly_spaced(n, count)
+    n, fps, _, _ = video_info(path)
+    first = skipped_frames(n, fps, skip_s)
+    indices = first + evenly_spaced(n - first, count)
     frames, decoded = _decode_selected(path, set(indices.tolist()))
     if len(frames) < len(set(indices.tolist())):
         if decoded == 0:
             raise MediaError(path, "video stream has zero decodable frames")
         if decoded < n * (1.0 - _TRUNCATION_TOLERANCE):
             raise MediaError(path, f"truncated: {decoded} of {n} frames decodable")
-        return read_frames(path, evenly_spaced(decoded, count))
+        first = skipped_frames(decoded, fps, skip_s)
+        return read_frames(path, first + evenly_spaced(decoded - first, count))
     return np.stack([frames[i] for i in indices.tolist()])
+
+
+def skipped_frames(n_frames: int, fps: float, skip_s: float) -> int:
+    """Frames at the start left out by skipping ``skip_s`` seconds: none when the clip is
+    shorter than twice that (or its rate is unknown)."""
+    if skip_s <= 0 or not fps or fps <= 0:
+        return 0
+    first = int(round(skip_s * fps))
+    return first if 2 * first < n_frames else 0
 
 
 def evenly_spaced(n_frames: int, count: int) -> np.ndarray:

@@ -13,7 +13,7 @@ corruptions, on sets they never trained on:
 A frame model is a zoo entry's name (features ``face_images``, e.g.
 ``face_cnn-faces.fer2013_official``: its file is checked against the manifest's sha256, and
 its crops are prepared as its card records: grayscale, size, margin, frames, detector) or a
-saved ``.keras`` file (prepared as ``FACE_PREP``, FER2013's images).
+saved ``.keras`` file (prepared as ``face_prep.DEFAULT``, FER2013's images).
 
 One row per (model, set, corruption, severity, seed) in the ``robustness_frame`` table of the
 results database, severity 0 the clean score; a row already there is not recomputed.
@@ -57,9 +57,9 @@ def entry_prep(entry) -> dict:
     if missing or not isinstance(entry.preprocess["detector"], str):
         raise ValueError(f"zoo entry {entry.name!r}: its card does not record the crops' "
                          f"{', '.join(missing) or 'detector name'}")
-    p = entry.preprocess
-    return {"grayscale": bool(p["grayscale"]), "size": int(p["size"]),
-            "margin": float(p["margin"]), "frames": int(p["frames"]), "detector": p["detector"]}
+    from emobench.preprocess.face_prep import FacePrep
+
+    return FacePrep.from_dict(entry.preprocess).as_dict()
 
 
 def _is_file_spec(spec) -> bool:
@@ -68,14 +68,14 @@ def _is_file_spec(spec) -> bool:
 
 def frame_model_id(spec: str | Path, manifest=None) -> tuple[str, dict]:
     """``(model id, crop preparation)`` of ``spec``: a saved ``.keras`` file (id
-    ``<folder>/<file>@<sha256[:8]>``, prepared as ``FACE_PREP``) or a zoo entry's name (id
+    ``<folder>/<file>@<sha256[:8]>``, prepared as ``face_prep.DEFAULT``) or a zoo entry's name (id
     ``<name>@<sha256[:8]>``, prepared as its card says). Loads nothing."""
-    from emobench.harness.image_to_video import FACE_PREP
+    from emobench.preprocess.face_prep import DEFAULT
 
     if _is_file_spec(spec):
         if not Path(spec).is_file():
             raise FileNotFoundError(f"{spec}: no such frame model file")
-        return model_id(spec), dict(FACE_PREP)
+        return model_id(spec), DEFAULT.as_dict()
     from emobench.zoo.manifest import resolve
 
     entry = resolve(manifest).get(str(spec))
@@ -166,7 +166,7 @@ def _video_accuracy(net, clips, corruption: str, severity: int, seed: int, class
                     cache_dir) -> tuple[float, int, float]:
     """Accuracy over ``clips`` (a clip whose face is lost in every frame is wrong), the lost
     clips, seconds."""
-    from emobench.harness.image_to_video import to_model_input
+    from emobench.preprocess.face_prep import model_input as to_model_input
     from emobench.harness.images import predict_tta
     from emobench.labels import EMOTIONS
     from emobench.robustness.stages import corrupted_table
@@ -190,8 +190,10 @@ def _video_accuracy(net, clips, corruption: str, severity: int, seed: int, class
 def _image_input(x: np.ndarray, prep: dict) -> np.ndarray:
     """Gray images (n, S, S, 1) uint8 as the model takes them (its size and channels)."""
     if prep["grayscale"] and x.shape[1] == prep["size"]:
-        return x.astype("float32")
-    from emobench.harness.image_to_video import to_model_input
+        from emobench.preprocess.face_prep import prepare_gray
+
+        return prepare_gray(x, prep).astype("float32")
+    from emobench.preprocess.face_prep import model_input as to_model_input
 
     return to_model_input(np.repeat(x, 3, axis=-1), prep)
 

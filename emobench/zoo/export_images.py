@@ -107,12 +107,13 @@ def export_image_model(checkpoint, record: dict, cross: dict, *, name: str,
                        out_dir: Path | str = "zoo-export", model: str = "face_cnn",
                        **options) -> Exported:
     """Package ``checkpoint`` with its training record and cross-dataset scores."""
-    from emobench.harness.image_to_video import FACE_PREP
+    from emobench.preprocess.face_prep import LEGACY, FacePrep
     from emobench.zoo.docs import render_card
 
     name, out_dir = check_name(name), Path(out_dir)
     wrapper = wrap_checkpoint(checkpoint, model, **options)
-    prep = {**FACE_PREP, "size": int(wrapper.input_shape[0]),
+    # the recipe the images were trained with (a record from before recipes: the first one)
+    prep = {**FacePrep.from_dict(record.get("prep", LEGACY.as_dict())).as_dict(), "size": int(wrapper.input_shape[0]),
             "grayscale": wrapper.input_shape[-1] == 1, "still_image": "face crop by the "
             "detector, or the whole image when it finds none (FER-style crops)"}
     fields = build_fields(record, cross, name, wrapper, prep)

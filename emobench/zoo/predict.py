@@ -151,10 +151,16 @@ def predict_file(path: str | Path, model, *, manifest=None, trusted=None) -> Pre
     if "feature_set" in (info.get("preprocess") or {}):  # speaker-normalised entries: fallback
         from emobench.zoo.speaker_predict import no_context_input
         x = no_context_input(x, info, notes)
-    # A frame model reads a video as its sampled face crops: the clip is their mean.
+    # A frame model reads a video as its sampled face crops, combined as its recipe says.
     per_frame = info.get("features") == "face_images"
     if tuple(x.shape[1:]) != tuple(model.input_shape):
         raise PredictError(f"{path}: preprocessing gave shape {x.shape[1:]}, the model takes "
                            f"{tuple(model.input_shape)}")
-    proba = model.predict_proba(x).mean(0) if per_frame else model.predict_proba(x)[0]
+    if per_frame:
+        from emobench.preprocess.face_prep import FacePrep, aggregate
+
+        proba = aggregate(model.predict_proba(x),
+                          FacePrep.from_dict(info.get("preprocess") or {}).aggregate)
+    else:
+        proba = model.predict_proba(x)[0]
     return Prediction(path, info.get("name", model.name), list(model.labels), proba, notes)
