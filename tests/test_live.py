@@ -188,7 +188,7 @@ def frame_model():
     rng = np.random.default_rng(0)
     m.fit(rng.integers(0, 256, (14, 48, 48, 1)).astype("float32"), np.arange(14) % 7)
     m.zoo_info = {"name": "face_cnn-face_images.test", "features": "face_images",
-                  "preprocess": {**FACE_PREP, "frames": 8}}
+                  "preprocess": {**FACE_PREP, "frames": 8, "skip_start_s": 0.0}}
     return m
 
 

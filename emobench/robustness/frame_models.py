@@ -13,7 +13,7 @@ corruptions, on sets they never trained on:
 A frame model is a zoo entry's name (features ``face_images``, e.g.
 ``face_cnn-faces.fer2013_official``: its file is checked against the manifest's sha256, and
 its crops are prepared as its card records: grayscale, size, margin, frames, detector) or a
-saved ``.keras`` file (prepared as ``face_prep.DEFAULT``, FER2013's images).
+saved ``.keras`` file (prepared as the ``result.json`` beside it records, FER2013's images).
 
 One row per (model, set, corruption, severity, seed) in the ``robustness_frame`` table of the
 results database, severity 0 the clean score; a row already there is not recomputed.
@@ -62,20 +62,32 @@ def entry_prep(entry) -> dict:
     return FacePrep.from_dict(entry.preprocess).as_dict()
 
 
+def file_prep(checkpoint) -> dict:
+    """The recipe of a saved ``.keras`` file: the ``prep`` of the ``result.json`` that training
+    wrote beside it, else the first recipe (files from before recipes were recorded)."""
+    import json
+
+    from emobench.preprocess.face_prep import LEGACY, FacePrep
+
+    result = Path(checkpoint).parent / "result.json"
+    try:
+        return FacePrep.from_dict(json.loads(result.read_text())["prep"]).as_dict()
+    except (OSError, ValueError, KeyError, TypeError):
+        return LEGACY.as_dict()
+
+
 def _is_file_spec(spec) -> bool:
     return Path(spec).suffix == ".keras" or Path(spec).is_file()
 
 
 def frame_model_id(spec: str | Path, manifest=None) -> tuple[str, dict]:
     """``(model id, crop preparation)`` of ``spec``: a saved ``.keras`` file (id
-    ``<folder>/<file>@<sha256[:8]>``, prepared as ``face_prep.DEFAULT``) or a zoo entry's name (id
+    ``<folder>/<file>@<sha256[:8]>``, prepared as the ``result.json`` beside it records) or a zoo entry's name (id
     ``<name>@<sha256[:8]>``, prepared as its card says). Loads nothing."""
-    from emobench.preprocess.face_prep import DEFAULT
-
     if _is_file_spec(spec):
         if not Path(spec).is_file():
             raise FileNotFoundError(f"{spec}: no such frame model file")
-        return model_id(spec), DEFAULT.as_dict()
+        return model_id(spec), file_prep(spec)
     from emobench.zoo.manifest import resolve
 
     entry = resolve(manifest).get(str(spec))
