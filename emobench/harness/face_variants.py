@@ -162,10 +162,8 @@ def variants_markdown(result: dict) -> str:
              table([{**r, "per_speaker": "yes" if r["per_speaker"] else "no"}
                     for r in at_default], ["aggregate", "per_speaker"])]
     if result["stills"]:
-        from tabulate import tabulate as tab
-
         parts += ["", "Contrast step on still face images (already cropped; flip TTA):", "",
-                  tab([[s["data"], s["contrast"], s["n"], f"{s['accuracy']:.3f}",
+                  tabulate([[s["data"], s["contrast"], s["n"], f"{s['accuracy']:.3f}",
                         f"{s['uar']:.3f}", f"{s['neutral_share']:.3f}"]
                        for s in result["stills"]],
                       headers=["images", "contrast", "n", "accuracy", "UAR", "neutral share"],

@@ -24,18 +24,13 @@ def clip_faces_input(path, prep=None) -> np.ndarray:
     return model_input(faces["data"], p)
 
 
-def frame_probs(net, x: np.ndarray) -> np.ndarray:
-    """Each frame's probabilities, flip-averaged: (frames, classes)."""
-    from emobench.harness.images import predict_tta
-
-    return predict_tta(net, x)
-
-
 def clip_probs(net, path, prep=None) -> np.ndarray:
     """The clip's probabilities: its sampled frames' flip-averaged probabilities combined as the
     recipe says (``aggregate``)."""
+    from emobench.harness.images import predict_tta
+
     p = as_prep(prep)
-    return aggregate(frame_probs(net, clip_faces_input(path, p)), p.aggregate)
+    return aggregate(predict_tta(net, clip_faces_input(path, p)), p.aggregate)
 
 
 def score_clips(net, clips, classes: tuple[str, ...] = EMOTIONS, prep=None) -> dict:
